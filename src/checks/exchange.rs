@@ -1,0 +1,1 @@
+//! Exchange Server on-premises checks (skeleton).

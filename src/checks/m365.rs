@@ -1,0 +1,1 @@
+//! Microsoft 365 checks (skeleton).

@@ -1,0 +1,1 @@
+//! (skeleton) see protocol/mod.rs
