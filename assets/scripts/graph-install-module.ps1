@@ -1,4 +1,5 @@
-# Run in: Windows PowerShell, opened with "Run as administrator".
+# Run in: Microsoft Graph PowerShell. This first part runs in plain Windows PowerShell,
+# opened with "Run as administrator"; it installs the Graph commands.
 #
 # Installs the part of Microsoft Graph PowerShell that manages users (guide steps 3.1 to 3.6).
 # It takes the place of the retired AzureAD module. If PowerShell asks about the NuGet
