@@ -471,7 +471,7 @@ fn the_command_refuses_bad_input_with_exit_code_2() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        all.contains("Passwords never go in the answers file"),
+        all.contains("passwords are never read from a file"),
         "{all}"
     );
     assert!(
