@@ -62,6 +62,7 @@ pub const VARS: &[&str] = &[
     "host",
     "reason",
     "wait_s",
+    "attempts",
     "server_version",
     "upn",
     "exp",
@@ -821,6 +822,18 @@ impl Engine<'_> {
                 .unwrap_or_else(|| format!("HTTP{}", o.status));
             v.insert("code", code.clone());
             v.insert(
+                "attempts",
+                o.evidence
+                    .get("attempts")
+                    .cloned()
+                    .unwrap_or_else(|| "1".into()),
+            );
+            let key = if code == "ErrorServerBusy" {
+                "throttled"
+            } else {
+                "unavailable"
+            };
+            v.insert(
                 "wait_s",
                 o.back_off_ms
                     .map(|ms| format!("{:.0}", ms as f64 / 1000.0))
@@ -829,7 +842,7 @@ impl Engine<'_> {
             return EwsVerdict::Done(t.report(
                 Status::Fail,
                 code,
-                text("throttled", &v).with_evidence(&ev),
+                text(key, &v).with_evidence(&ev),
             ));
         }
         match (o.status, o.response()) {
@@ -1343,6 +1356,7 @@ mod tests {
             "password_expires",
             "password_unknown",
             "throttled",
+            "unavailable",
             "server_error",
             "unreadable",
             "transport_TIMEOUT",
