@@ -639,3 +639,160 @@ async fn progress_reports_start_notes_and_every_finish() {
     }
     h.shutdown().await;
 }
+
+// ------------------------------------------------------------ retry rules, on a bare server --
+
+/// A loopback HTTPS server that answers every request with `status` and `body`, counting them.
+async fn fixed_server(
+    status: u16,
+    body: &'static str,
+) -> (
+    moxi_setup::net::NetConfig,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    tempfile::NamedTempFile,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    moxi_setup::net::install_crypto_provider();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["outlook.office365.com".to_string()])
+        .unwrap()
+        .signed_by(&key, &issuer)
+        .unwrap();
+    let ca_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca_file.path(), ca.pem()).unwrap();
+    let cfg = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls_pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let c2 = count.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let c3 = c2.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                // Read the whole request (headers + declared body) before answering.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    let Ok(n) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                c3.fetch_add(1, Ordering::SeqCst);
+                let resp = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: text/xml; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = tls.write_all(resp.as_bytes()).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    let net = moxi_setup::net::NetConfig {
+        ca_files: vec![ca_file.path().to_path_buf()],
+        resolve: vec![("outlook.office365.com".into(), addr)],
+        ..Default::default()
+    };
+    (net, count, ca_file)
+}
+
+const BUSY_LONG: &str = include_str!("fixtures/ews/fault-errorserverbusy-backoff.xml");
+
+#[tokio::test]
+async fn a_back_off_longer_than_the_cap_is_reported_not_waited() {
+    use moxi_setup::checks::common::{EwsAuth, ews_call};
+    let (cfg, count, _ca) = fixed_server(500, BUSY_LONG).await;
+    let net = Net::new(cfg).unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let token = secrecy::SecretString::from("t".to_string());
+    let env =
+        moxi_setup::protocol::ews::GetFolder::own(&[moxi_setup::protocol::ews::Folder::Inbox])
+            .to_xml()
+            .unwrap();
+    let o = tokio::time::timeout(
+        Duration::from_secs(60),
+        ews_call(
+            &net,
+            "https://outlook.office365.com/EWS/Exchange.asmx",
+            &EwsAuth::Bearer(&token),
+            None,
+            &env,
+            M365Ews,
+            &tx,
+        ),
+    )
+    .await
+    .expect("hung")
+    .unwrap();
+    // 297 749 ms is far over the cap: one request, no retry, reported as throttled.
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(o.throttled);
+    assert_eq!(o.back_off_ms, Some(297_749));
+    assert_eq!(o.status, 500);
+    assert!(!o.evidence.contains_key("attempts"));
+    drop(tx);
+    assert!(
+        rx.recv().await.is_none(),
+        "no 'waiting' note for a wait we refuse"
+    );
+}
+
+#[tokio::test]
+async fn credentials_never_go_to_plain_http() {
+    use moxi_setup::checks::common::{EwsAuth, ews_call};
+    let (cfg, count, _ca) = fixed_server(200, "").await;
+    let net = Net::new(cfg).unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let pw = secrecy::SecretString::from("Demo-Passw0rd!".to_string());
+    let err = ews_call(
+        &net,
+        "http://outlook.office365.com/EWS/Exchange.asmx",
+        &EwsAuth::Basic {
+            user: "moxiengage@contoso.example",
+            password: &pw,
+        },
+        None,
+        "<x/>",
+        M365Ews,
+        &tx,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, "NOT-HTTPS");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
