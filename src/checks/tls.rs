@@ -166,28 +166,6 @@ impl ServerCertVerifier for Capture {
     }
 }
 
-/// Reads every PEM certificate of the `--ca-file`s (unreadable files are skipped here; the
-/// shared client reports them when it is built).
-pub fn extra_roots(config: &NetConfig) -> Vec<CertificateDer<'static>> {
-    use rustls::pki_types::pem::PemObject;
-    let mut out = Vec::new();
-    for p in &config.ca_files {
-        if let Ok(iter) = CertificateDer::pem_file_iter(p) {
-            out.extend(iter.flatten());
-        }
-    }
-    out
-}
-
-/// The verifier the probe uses: OS trust store plus the `--ca-file` roots.
-pub fn verifier(config: &NetConfig) -> Result<Arc<dyn ServerCertVerifier>, String> {
-    crate::net::install_crypto_provider();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let v = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots(config), provider)
-        .map_err(|e| e.to_string())?;
-    Ok(Arc::new(v))
-}
-
 /// Where to connect for `host:port`, honouring `--resolve` (its port wins unless the URL named
 /// one, the same rule the HTTP client follows).
 pub async fn address_for(
@@ -222,7 +200,7 @@ pub async fn probe(
         .await
         .map_err(|_| ProbeError::Timeout)??;
     let capture = Arc::new(Capture {
-        inner: verifier(config).map_err(ProbeError::Other)?,
+        inner: crate::net::root_verifier(config).map_err(|e| ProbeError::Other(e.to_string()))?,
         seen: Mutex::new(None),
     });
     let tls = rustls::ClientConfig::builder()
