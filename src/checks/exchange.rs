@@ -387,6 +387,20 @@ impl EwsClient<'_> {
         read_bounded(resp).await
     }
 
+    /// The same request without credentials (to read `WWW-Authenticate`).
+    async fn anonymous(&self, body: &str) -> Result<HttpReply, FetchError> {
+        let resp = self
+            .net
+            .client()
+            .post(self.url.clone())
+            .header(reqwest::header::CONTENT_TYPE, ews::CONTENT_TYPE)
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| classify(&e))?;
+        read_bounded(resp).await
+    }
+
     /// Sends one EWS request, honouring `ErrorServerBusy` back-off up to the cap.
     async fn call(
         &self,
@@ -631,8 +645,23 @@ pub async fn run_with(
     let own = GetFolder::own(&[Folder::Inbox])
         .to_xml()
         .unwrap_or_default();
-    let own_answer = client.call(&own, None, &progress, CheckId::ExAuth).await;
-    let (auth_report, self_response) = check_auth(auth_rb, &own_answer, &ews_url, &vars);
+    // First without credentials: the 401 says which sign-in methods the server offers, so a
+    // server without Basic never receives the password at all.
+    let offered = match tokio::select! {
+        _ = cancel.cancelled() => Err(FetchError::Other("cancelled".into())),
+        r = client.anonymous(&own) => r,
+    } {
+        Ok(rep) if rep.status == 401 => rep.www_authenticate,
+        _ => Vec::new(),
+    };
+    let (auth_report, self_response) = if !offered.is_empty() && !offers_basic(&offered) {
+        let mut v = vars.clone();
+        v.push(("schemes", schemes(&offered)));
+        (auth_401(auth_rb, &offered, &mut v), None)
+    } else {
+        let own_answer = client.call(&own, None, &progress, CheckId::ExAuth).await;
+        check_auth(auth_rb, &own_answer, &ews_url, &offered, &vars)
+    };
     let auth_ok = auth_report.status == Status::Pass;
     send(&auth_report);
     reports.push(auth_report);
@@ -1173,9 +1202,13 @@ fn check_auth(
     mut rb: Rb,
     ans: &EwsOutcome,
     url: &Url,
+    offered: &[String],
     vars: &[(&'static str, String)],
 ) -> (CheckReport, Option<ews::Response>) {
     let mut v = vars.to_vec();
+    if !offered.is_empty() {
+        rb.ev("www_authenticate", schemes(offered));
+    }
     v.push(("ews_url", url.to_string()));
     v.push(("host", url.host_str().unwrap_or_default().to_string()));
     match ans {
@@ -1188,11 +1221,16 @@ fn check_auth(
             if let Some(sv) = &response.server_version {
                 rb.ev("server_version", sv.to_string());
             }
-            v.push(("schemes", schemes(www_authenticate)));
             if *status == 401 {
+                v.push(("schemes", schemes(www_authenticate)));
                 return (auth_401(rb, www_authenticate, &mut v), None);
             }
-            v.push(("schemes", "Basic".into()));
+            let shown = if offered.is_empty() {
+                "Basic".to_string()
+            } else {
+                schemes(offered)
+            };
+            v.push(("schemes", shown));
             (
                 rb.done(Status::Pass, "", None, "auth.pass", &v),
                 Some((**response).clone()),
