@@ -210,7 +210,7 @@ pub fn soap(
                 .collect()
         })
         .unwrap_or_default();
-    let (a, b, c, d, schema) = server_version(sc.server());
+    let (a, b, c, d, _) = server_version(sc.server());
     let mut v = HashMap::new();
     v.insert("major", a.to_string());
     v.insert("minor", b.to_string());
@@ -241,9 +241,10 @@ pub fn soap(
                     "ExternalEwsUrl" | "InternalEwsUrl" => Some(scenario::ONPREM_EWS_URL.into()),
                     "UserDisplayName" => acct.map(|a| a.display_name.to_string()),
                     "CasVersion" => Some(format!("{a}.{b:02}.{c:04}.{d:03}")),
-                    "EwsSupportedSchemas" => Some(format!(
-                        "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016, {schema}"
-                    )),
+                    // Real servers list the Exchange20xx names only, never the V20xx ones.
+                    "EwsSupportedSchemas" => Some(
+                        "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016".to_string(),
+                    ),
                     _ => None,
                 };
                 if let Some(val) = value {
