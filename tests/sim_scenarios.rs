@@ -586,3 +586,72 @@ async fn refuses_non_loopback_and_unknown_scenarios() {
         assert!(!s.answers().values().any(|v| v.contains("Demo-Passw0rd")));
     }
 }
+
+#[tokio::test]
+async fn autodiscover_redirect_urls_chain_and_foreign_host() {
+    let h = start("ex2016-redirect-url").await;
+    let c = client(&h);
+    let (_, b) = pox(&c, "autodiscover.contoso.example", SVC_EX).await;
+    assert!(
+        b.contains(
+            "<RedirectURL>https://mail.contoso.example/autodiscover/autodiscover.xml</RedirectURL>"
+        ),
+        "{b}"
+    );
+    h.shutdown().await;
+
+    let h = start("ex2016-redirect-url-http").await;
+    let c = client(&h);
+    let (_, b) = pox(&c, "autodiscover.contoso.example", SVC_EX).await;
+    assert!(
+        b.contains("<RedirectURL>http://mail.contoso.example/"),
+        "{b}"
+    );
+    h.shutdown().await;
+
+    // Twelve fresh addresses before settings: a client with a 10-redirect limit stops.
+    let h = start("ex2016-redirect-chain").await;
+    let c = client(&h);
+    let mut addr = SVC_EX.to_string();
+    let mut hops = 0;
+    loop {
+        let (_, b) = pox(&c, "autodiscover.contoso.example", &addr).await;
+        if b.contains("<Action>settings</Action>") {
+            break;
+        }
+        addr = b
+            .split("<RedirectAddr>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        hops += 1;
+        assert!(hops < 20);
+    }
+    assert_eq!(hops, 12);
+    h.shutdown().await;
+
+    // The plain-HTTP redirect points outside the domain; the foreign host records what it got.
+    let h = start("ex2016-http-redirect-foreign").await;
+    let c = client(&h);
+    let r = c
+        .get("http://autodiscover.contoso.example/autodiscover/autodiscover.xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["location"],
+        "https://autodiscover.contoso-mail.example/autodiscover/autodiscover.xml"
+    );
+    let (s, b) = pox(&c, "autodiscover.contoso-mail.example", SVC_EX).await;
+    assert_eq!(s, 200);
+    assert!(b.contains("https://autodiscover.contoso-mail.example/EWS/Exchange.asmx"));
+    assert!(
+        h.requests()
+            .iter()
+            .any(|r| r.host == "autodiscover.contoso-mail.example" && r.credentials)
+    );
+    h.shutdown().await;
+}
