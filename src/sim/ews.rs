@@ -766,3 +766,40 @@ fn dispatch(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_is_present_and_namespaces_are_http() {
+        for name in [
+            "envelope",
+            "getfolder_response",
+            "getfolder_success",
+            "getfolder_error",
+            "password_expiration",
+            "password_expiration_error",
+            "fault",
+            "busy_messagexml",
+            "schema_messagexml",
+            "pox_settings",
+            "pox_redirect_addr",
+            "pox_redirect_url",
+            "pox_error",
+            "soap_settings",
+        ] {
+            let t = tpl(name);
+            assert!(!t.is_empty(), "template {name} missing");
+            assert!(!t.contains("https://schemas."), "{name} uses an https namespace");
+        }
+    }
+
+    #[test]
+    fn fault_escapes_its_text() {
+        let r = fault("ErrorX", "a <b> & c", String::new());
+        assert!(r.body.contains("a &lt;b&gt; &amp; c"));
+        assert!(xml::parse(&r.body).is_ok());
+        assert_eq!(r.status, 500);
+    }
+}
