@@ -655,3 +655,57 @@ async fn autodiscover_redirect_urls_chain_and_foreign_host() {
     );
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn app_only_tokens_follow_the_token_type_rules() {
+    let h = start("m365-allowlisted").await;
+    let c = client(&h);
+    let app = |secret: &'static str| {
+        let c = c.clone();
+        async move {
+            c.post(format!(
+                "https://login.microsoftonline.com/{TENANT_ID}/oauth2/v2.0/token"
+            ))
+            .form(&[
+                ("client_id", CLIENT_ID),
+                ("client_secret", secret),
+                ("grant_type", "client_credentials"),
+                ("scope", "https://outlook.office365.com/.default"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+        }
+    };
+    let v = app("wrong").await;
+    assert_eq!(v["error_codes"][0], 7000215);
+    let v = app("Demo-App-Secr3t~").await;
+    let tok = v["access_token"].as_str().unwrap().to_string();
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        None,
+        envelope("", &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 500);
+    assert!(
+        body.contains("a:ErrorInvalidExchangeImpersonationHeaderData")
+            && body.contains("must be present"),
+        "{body}"
+    );
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(USER_M365),
+        envelope(&impersonate(USER_M365), &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    h.shutdown().await;
+}

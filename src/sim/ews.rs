@@ -173,10 +173,15 @@ fn bearer_user(st: &State, headers: &axum::http::HeaderMap) -> Result<String, bo
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let aud_ok =
         t.aud.trim_end_matches('/') == scenario::EXO_RESOURCE || t.aud == scenario::EXO_APP_ID;
-    if t.exp <= now || !aud_ok || !t.scp.split(' ').any(|s| s == "EWS.AccessAsUser.All") {
+    let app_only = t.upn.is_empty();
+    if t.exp <= now
+        || !aud_ok
+        || (!app_only && !t.scp.split(' ').any(|s| s == "EWS.AccessAsUser.All"))
+    {
         return Err(true);
     }
     let _ = (&t.tid, &t.appid);
+    // An app-only token has no user: the caller is whoever the request impersonates.
     Ok(t.upn.clone())
 }
 
@@ -707,6 +712,15 @@ fn dispatch(
         return busy_fault(sc.throttle_backoff_ms);
     }
     let mut effective = caller.to_string();
+    let app_only = caller.is_empty();
+    if app_only && req.impersonate.is_none() {
+        // Observed token-type rule (PROTOCOL.md §3.4).
+        return fault(
+            "ErrorInvalidExchangeImpersonationHeaderData",
+            "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
+            String::new(),
+        );
+    }
     if let Some((kind, value)) = &req.impersonate {
         let anchor = headers
             .get("x-anchormailbox")
@@ -721,7 +735,9 @@ fn dispatch(
                 String::new(),
             );
         }
-        if sc.impersonation != Impersonation::Allowed {
+        // App-only tokens with full_access_as_app are the supported replacement for the
+        // retired role; delegated tokens depend on the role (gone from EXO since 2025).
+        if !app_only && sc.impersonation != Impersonation::Allowed {
             return fault(
                 "ErrorImpersonateUserDenied",
                 "The account does not have permission to impersonate the requested user.",
@@ -791,7 +807,10 @@ mod tests {
         ] {
             let t = tpl(name);
             assert!(!t.is_empty(), "template {name} missing");
-            assert!(!t.contains("https://schemas."), "{name} uses an https namespace");
+            assert!(
+                !t.contains("https://schemas."),
+                "{name} uses an https namespace"
+            );
         }
     }
 

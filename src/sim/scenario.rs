@@ -15,6 +15,8 @@ pub const OTHER_TENANT_DOMAIN: &str = "fabrikam.onmicrosoft.com";
 pub const OTHER_TENANT_ID: &str = "a1b2c3d4-0000-4000-8000-00000000fab1";
 pub const CLIENT_ID: &str = "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d";
 pub const PASSWORD: &str = "Demo-Passw0rd!";
+/// The app registration's client secret (only for the app-only client-credentials grant).
+pub const APP_SECRET: &str = "Demo-App-Secr3t~";
 pub const EXO_RESOURCE: &str = "https://outlook.office365.com";
 pub const EXO_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
 pub const ONPREM_DOMAIN: &str = "contoso.example";
