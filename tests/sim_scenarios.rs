@@ -709,3 +709,30 @@ async fn app_only_tokens_follow_the_token_type_rules() {
     assert_eq!(s, 200, "{body}");
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn kiosk_licence_blocks_only_the_test_user() {
+    let h = start("m365-test-user-kiosk-licence").await;
+    let c = client(&h);
+    let tok = access_token(&c).await;
+    let (s, _, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(SVC_M365),
+        envelope(&impersonate(SVC_M365), &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(USER_M365),
+        envelope(&impersonate(USER_M365), &get_folder(&["contacts"])),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert!(body.is_empty());
+    h.shutdown().await;
+}

@@ -446,6 +446,20 @@ fn folder_xml(mailbox: &str, folder: &str, shape: &str, extra: &[String]) -> Str
     s
 }
 
+/// Every explicit `t:Mailbox/t:EmailAddress` in a GetFolder request.
+fn mailbox_addresses(op: &Element) -> Vec<String> {
+    op.child(M_NS, "FolderIds")
+        .map(|ids| {
+            ids.children
+                .iter()
+                .filter_map(|i| i.child(T_NS, "Mailbox"))
+                .filter_map(|m| m.child(T_NS, "EmailAddress"))
+                .map(|e| e.text_trimmed().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn folder_error(code: &str, text: &str) -> String {
     fill(
         tpl("getfolder_error"),
@@ -770,6 +784,15 @@ fn dispatch(
         }
     }
     let _ = host;
+    let touches_test_user = std::iter::once(effective.as_str())
+        .chain(mailbox_addresses(op).iter().map(String::as_str))
+        .any(|m| m.to_ascii_lowercase().starts_with("agent@"));
+    if sc.test_user_licence_blocked && touches_test_user {
+        // The licence block answers like the other EWS policy blocks (PROTOCOL.md §3.9).
+        return Reply::empty(403)
+            .header("X-FEServer", "BN9P221CA0012")
+            .header("request-id", &uuid::Uuid::new_v4().to_string());
+    }
     match op.name.as_str() {
         "GetFolder" => get_folder(sc, op, &effective, req.impersonate.is_some()),
         "GetPasswordExpirationDate" => password_expiration(sc, op),

@@ -145,6 +145,9 @@ pub struct Scenario {
     pub impersonation: Impersonation,
     #[serde(default = "yes")]
     pub test_user_mailbox: bool,
+    /// The test user's mailbox has only a Kiosk/F1/F3 licence: EWS answers HTTP 403 for it.
+    #[serde(default)]
+    pub test_user_licence_blocked: bool,
     /// How many EWS requests get ErrorServerBusy before the server recovers.
     #[serde(default)]
     pub throttle: u32,
