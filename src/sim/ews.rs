@@ -601,6 +601,43 @@ fn get_folder(sc: &Scenario, op: &Element, effective: &str, impersonating: bool)
     Reply::xml(200, envelope(sc, body))
 }
 
+/// ConvertId: the simulator converts no ids, but answers per id exactly as Exchange does for
+/// a bad mailbox or a malformed id (clients use it to learn the server version).
+fn convert_id(sc: &Scenario, op: &Element) -> Reply {
+    let Some(ids) = op.child(M_NS, "SourceIds") else {
+        return schema_fault(
+            "The element 'ConvertId' in namespace 'http://schemas.microsoft.com/exchange/services/2006/messages' has incomplete content. List of possible elements expected: 'SourceIds'.",
+            1,
+            1,
+        );
+    };
+    let mut messages = String::new();
+    for id in &ids.children {
+        let mailbox = id.attr("Mailbox").unwrap_or("");
+        let (code, text) = if mailbox.contains('@') {
+            ("ErrorInvalidIdMalformed", "Id is malformed.")
+        } else {
+            (
+                "ErrorInvalidSmtpAddress",
+                "The SMTP address format is invalid.",
+            )
+        };
+        messages.push_str(&fill(
+            tpl("convertid_error"),
+            &vals(&[("code", code.into()), ("text", text.into())]),
+        ));
+    }
+    if messages.is_empty() {
+        return schema_fault(
+            "The element 'SourceIds' has incomplete content. List of possible elements expected: 'AlternateId, AlternatePublicFolderId, AlternatePublicFolderItemId'.",
+            1,
+            1,
+        );
+    }
+    let body = fill(tpl("convertid_response"), &vals(&[("messages", messages)]));
+    Reply::xml(200, envelope(sc, body))
+}
+
 fn password_expiration(sc: &Scenario, op: &Element) -> Reply {
     let Some(addr) = op.child(M_NS, "MailboxSmtpAddress") else {
         return schema_fault(
@@ -796,6 +833,7 @@ fn dispatch(
     match op.name.as_str() {
         "GetFolder" => get_folder(sc, op, &effective, req.impersonate.is_some()),
         "GetPasswordExpirationDate" => password_expiration(sc, op),
+        "ConvertId" => convert_id(sc, op),
         other => fault(
             "ErrorInvalidRequest",
             &format!(
@@ -827,6 +865,8 @@ mod tests {
             "pox_redirect_url",
             "pox_error",
             "soap_settings",
+            "convertid_response",
+            "convertid_error",
         ] {
             let t = tpl(name);
             assert!(!t.is_empty(), "template {name} missing");
