@@ -736,3 +736,37 @@ async fn kiosk_licence_blocks_only_the_test_user() {
     assert!(body.is_empty());
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn service_account_without_mailbox() {
+    let h = start("ex2016-service-account-no-mailbox").await;
+    let c = client(&h);
+    let auth = || Auth::Basic(SVC_EX, PASSWORD);
+    let (s, body, _) = ews(
+        &c,
+        EX_EWS,
+        auth(),
+        None,
+        envelope("", &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains("<m:ResponseCode>ErrorMissingEmailAddress</m:ResponseCode>"),
+        "{body}"
+    );
+    // Impersonating the test user still works (Exchange 2016 needs no mailbox for the caller).
+    let (s, body, _) = ews(
+        &c,
+        EX_EWS,
+        auth(),
+        Some(USER_EX),
+        envelope(&impersonate(USER_EX), &get_folder(&["contacts"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(body.contains("ResponseClass=\"Success\""));
+    let (_, b) = pox(&c, "autodiscover.contoso.example", SVC_EX).await;
+    assert!(b.contains("<ErrorCode>500</ErrorCode>"), "{b}");
+    h.shutdown().await;
+}

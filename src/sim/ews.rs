@@ -591,6 +591,12 @@ fn get_folder(sc: &Scenario, op: &Element, effective: &str, impersonating: bool)
                     messages.push_str(&fill(tpl("getfolder_success"), &vals(&[("folder", f)])));
                 }
             }
+            Some(a) if mailbox.is_none() && !impersonating && a.upn == effective => {
+                messages.push_str(&folder_error(
+                    "ErrorMissingEmailAddress",
+                    "When making a request as an account that does not have a mailbox, you must specify the mailbox primary SMTP address for any distinguished folder Ids.",
+                ));
+            }
             _ => messages.push_str(&folder_error(
                 "ErrorNonExistentMailbox",
                 "The SMTP address has no mailbox associated with it.",
@@ -647,7 +653,7 @@ fn password_expiration(sc: &Scenario, op: &Element) -> Reply {
         );
     };
     let body = match scenario::account(sc, addr.text_trimmed()) {
-        Some(a) if a.upn.starts_with("moxiengage@") => {
+        Some(a) if a.upn.starts_with("moxiengage@") && a.has_mailbox => {
             let date = match sc.password_expires_in_days {
                 Some(days) => {
                     let t = time::OffsetDateTime::now_utc() + time::Duration::days(days);
@@ -666,14 +672,14 @@ fn password_expiration(sc: &Scenario, op: &Element) -> Reply {
             };
             fill(tpl("password_expiration"), &vals(&[("date", date)]))
         }
-        Some(_) => {
+        Some(a) if a.has_mailbox => {
             // Other users' passwords: the account never expires in this directory.
             fill(
                 tpl("password_expiration"),
                 &vals(&[("date", "9999-12-31T23:59:59.9999999".into())]),
             )
         }
-        None => fill(
+        _ => fill(
             tpl("password_expiration_error"),
             &vals(&[
                 ("code", "ErrorNonExistentMailbox".into()),

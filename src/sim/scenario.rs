@@ -145,6 +145,9 @@ pub struct Scenario {
     pub impersonation: Impersonation,
     #[serde(default = "yes")]
     pub test_user_mailbox: bool,
+    /// The service account has a mailbox (the guide requires one).
+    #[serde(default = "yes")]
+    pub service_account_mailbox: bool,
     /// The test user's mailbox has only a Kiosk/F1/F3 licence: EWS answers HTTP 403 for it.
     #[serde(default)]
     pub test_user_licence_blocked: bool,
@@ -237,7 +240,7 @@ pub fn account(sc: &Scenario, who: &str) -> Option<Account> {
         "moxiengage" => Some(Account {
             upn: who.clone(),
             display_name: "MoxiEngage Service",
-            has_mailbox: true,
+            has_mailbox: sc.service_account_mailbox,
             oid: "6c1f2e3d-7a8b-4c9d-8e0f-112233445566",
         }),
         "agent" => Some(Account {
