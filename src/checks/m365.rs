@@ -160,6 +160,9 @@ struct Engine<'a> {
     progress: UnboundedSender<Progress>,
     done: Arc<Mutex<Vec<CheckReport>>>,
     vars: Vars,
+    /// The outcome of `m365.ews` (the service account's own mailbox), once known; a 403 on the
+    /// test user's mailbox means something else when the own mailbox got through.
+    own_ews: tokio::sync::watch::Sender<Option<Status>>,
 }
 
 struct TenantInfo {
@@ -202,6 +205,7 @@ pub async fn run(
         progress: progress.clone(),
         done: done.clone(),
         vars,
+        own_ews: tokio::sync::watch::Sender::new(None),
     };
     tokio::select! {
         biased;
@@ -333,6 +337,8 @@ impl Engine<'_> {
             async {
                 if want(CheckId::M365Ews) {
                     self.ews(&token).await;
+                } else {
+                    self.own_ews.send_replace(Some(Status::Skip));
                 }
             },
             async {
@@ -968,7 +974,17 @@ impl Engine<'_> {
                 },
             },
         };
+        self.own_ews.send_replace(Some(report.status));
         self.finish(report);
+    }
+
+    /// Waits for `m365.ews` (it runs alongside) and says whether the own mailbox got through.
+    async fn own_mailbox_reachable(&self) -> bool {
+        let mut rx = self.own_ews.subscribe();
+        matches!(
+            rx.wait_for(Option::is_some).await.map(|s| *s),
+            Ok(Some(Status::Pass))
+        )
     }
 
     fn impersonation_code(&self, code: &str) -> Option<&'static str> {
@@ -1034,6 +1050,18 @@ impl Engine<'_> {
                     .unwrap_or_default();
                 let extra = [("folders", folders)];
                 match self.ews_verdict(&t, &o) {
+                    // The service account's own call got through, so this 403 is about the
+                    // test user's mailbox alone (its EwsEnabled switch or a frontline licence),
+                    // not the tenant's settings or the app's allow list.
+                    EwsVerdict::Done(r)
+                        if o.status == 403 && self.own_mailbox_reachable().await =>
+                    {
+                        t.report(
+                            Status::Fail,
+                            "HTTP403",
+                            text("ews_http403_test_user", &self.vars()).with_evidence(&r.evidence),
+                        )
+                    }
                     EwsVerdict::Done(r) => r,
                     EwsVerdict::Ok(r, ev) if r.messages().len() == ews::PRODUCT_FOLDERS.len() => {
                         self.code_report(
@@ -1346,6 +1374,7 @@ mod tests {
             "ews_pass",
             "ews_pass_no_mailbox",
             "ews_http403",
+            "ews_http403_test_user",
             "ews_http401",
             "ews_fault",
             "impersonate_denied",
