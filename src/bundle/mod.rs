@@ -24,8 +24,8 @@ mod wire;
 
 pub use atomic::Overwrite;
 pub use file::{
-    BundleError, MAX_WORK_FACTOR, TEST_WORK_FACTOR, WORK_FACTOR, read_bundle, read_bundle_bytes,
-    work_factor_of, write_bundle,
+    BundleError, MAX_WORK_FACTOR, STALE_TEMP_AGE, TEST_WORK_FACTOR, WORK_FACTOR, read_bundle,
+    read_bundle_bytes, sweep_stale_temps, work_factor_of, write_bundle,
 };
 pub use passphrase::{MIN_PASSPHRASE_CHARS, Strength, passphrase_strength, passphrase_strength_vs};
 pub use report::{Reveal, default_file_name, summary, support_report};
