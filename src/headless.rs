@@ -156,7 +156,10 @@ pub fn parse_answers_file(src: &str) -> Result<Answers, InputError> {
     match a.platform {
         None if !table.contains_key("platform") => errors.push(tf(
             "answers_file.missing",
-            &[("key", "platform"), ("platform", "microsoft-365 or exchange-server")],
+            &[
+                ("key", "platform"),
+                ("platform", "microsoft-365 or exchange-server"),
+            ],
         )),
         None => {}
         Some(p) => {
@@ -395,7 +398,10 @@ fn check_answers(global: &GlobalOpts, path: &Path, json: bool) -> ExitCode {
         Err(e) => {
             return usage(&InputError::one(tf(
                 "headless.answers_read",
-                &[("path", &path.display().to_string()), ("reason", &e.to_string())],
+                &[
+                    ("path", &path.display().to_string()),
+                    ("reason", &e.to_string()),
+                ],
             )));
         }
     };
@@ -409,11 +415,14 @@ fn check_answers(global: &GlobalOpts, path: &Path, json: bool) -> ExitCode {
             return usage(&e);
         }
     };
-    let password =
-        match secret_from_env_or_prompt(PASSWORD_ENV, "headless.password_prompt", "headless.no_password") {
-            Ok(p) => p,
-            Err(e) => return usage(&e),
-        };
+    let password = match secret_from_env_or_prompt(
+        PASSWORD_ENV,
+        "headless.password_prompt",
+        "headless.no_password",
+    ) {
+        Ok(p) => p,
+        Err(e) => return usage(&e),
+    };
     if let Err(e) = answers::validate_password(&password) {
         return usage(&InputError::one(e.0));
     }
@@ -467,7 +476,10 @@ fn check_bundle(global: &GlobalOpts, path: &Path, json: bool) -> ExitCode {
     let rows = rows(sub.platform, &reports);
     let header = tf(
         "headless.from_bundle",
-        &[("path", &path.display().to_string()), ("created", &sub.created_at)],
+        &[
+            ("path", &path.display().to_string()),
+            ("created", &sub.created_at),
+        ],
     );
     print_result(&rows, json, &header, Some(&sub.checks));
     exit_for(&rows)
@@ -534,9 +546,17 @@ client_id = "{9B1C2D3E-4F50-4A6B-8C7D-1E2F3A4B5C6D}"
         let e = parse_answers_file(&format!("{GOOD_M365}ignore_tls_trust = true\n")).unwrap_err();
         assert!(e.0[0].contains("`ignore_tls_trust`"));
 
-        let e = parse_answers_file("platform = \"exchange-server\"\nservice_account = 3\n").unwrap_err();
-        assert!(e.0.iter().any(|l| l.contains("`service_account` must be text")), "{e}");
-        assert!(e.0.iter().any(|l| l.contains("`test_user` is missing")), "{e}");
+        let e = parse_answers_file("platform = \"exchange-server\"\nservice_account = 3\n")
+            .unwrap_err();
+        assert!(
+            e.0.iter()
+                .any(|l| l.contains("`service_account` must be text")),
+            "{e}"
+        );
+        assert!(
+            e.0.iter().any(|l| l.contains("`test_user` is missing")),
+            "{e}"
+        );
     }
 
     #[test]
@@ -554,7 +574,10 @@ client_id = "{9B1C2D3E-4F50-4A6B-8C7D-1E2F3A4B5C6D}"
     fn missing_reports_never_pass() {
         let r = rows(Platform::Microsoft365, &[]);
         assert_eq!(r.len(), CheckId::M365.len());
-        assert!(r.iter().all(|x| x.status == Status::Fail && x.code == CODE_NOT_AVAILABLE));
+        assert!(
+            r.iter()
+                .all(|x| x.status == Status::Fail && x.code == CODE_NOT_AVAILABLE)
+        );
         assert_eq!(checks::overall(&r), Status::Fail);
         let j = json_report(&r);
         assert_eq!(j["overall"], "fail");
@@ -562,7 +585,15 @@ client_id = "{9B1C2D3E-4F50-4A6B-8C7D-1E2F3A4B5C6D}"
         let keys: Vec<&String> = j["checks"][0].as_object().unwrap().keys().collect();
         assert_eq!(
             keys,
-            ["code", "detail", "elapsed_ms", "guide_step", "id", "status", "summary"]
+            [
+                "code",
+                "detail",
+                "elapsed_ms",
+                "guide_step",
+                "id",
+                "status",
+                "summary"
+            ]
         );
     }
 }

@@ -154,13 +154,15 @@ fn map_err(e: keyring_core::Error) -> SecretStoreError {
 }
 
 #[cfg(target_os = "windows")]
-fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error> {
+fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error>
+{
     let s: Arc<keyring_core::CredentialStore> = windows_native_keyring_store::Store::new()?;
     Ok((s, StoreKind::WindowsCredentialManager))
 }
 
 #[cfg(target_os = "macos")]
-fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error> {
+fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error>
+{
     let s: Arc<keyring_core::CredentialStore> = apple_native_keyring_store::keychain::Store::new()?;
     Ok((s, StoreKind::MacosKeychain))
 }
@@ -169,7 +171,8 @@ fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), k
     unix,
     not(any(target_os = "macos", target_os = "ios", target_os = "android"))
 ))]
-fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error> {
+fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error>
+{
     let s: Arc<keyring_core::CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
     Ok((s, StoreKind::SecretService))
 }
@@ -182,7 +185,8 @@ fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), k
         not(any(target_os = "macos", target_os = "ios", target_os = "android"))
     )
 )))]
-fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error> {
+fn platform_store() -> Result<(Arc<keyring_core::CredentialStore>, StoreKind), keyring_core::Error>
+{
     Err(keyring_core::Error::NoDefaultStore)
 }
 

@@ -102,9 +102,16 @@ fn previous(dir: &Path) -> (std::path::PathBuf, Vec<u8>) {
 }
 
 fn assert_previous_intact(path: &Path, bytes: &[u8]) {
-    assert_eq!(std::fs::read(path).unwrap(), bytes, "previous bundle changed");
+    assert_eq!(
+        std::fs::read(path).unwrap(),
+        bytes,
+        "previous bundle changed"
+    );
     let back = bundle::read_bundle(path, &pass()).unwrap();
-    assert_eq!(back.answers.client_id, "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d");
+    assert_eq!(
+        back.answers.client_id,
+        "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d"
+    );
     assert_eq!(
         back.answers.service_password.unwrap().expose_secret(),
         "Demo-Passw0rd!"
@@ -125,7 +132,11 @@ fn a_failed_write_leaves_the_previous_bundle_and_no_partial_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_previous_intact(&path, &bytes);
-    assert_eq!(files_in(dir.path()), before, "no partial or temporary file left");
+    assert_eq!(
+        files_in(dir.path()),
+        before,
+        "no partial or temporary file left"
+    );
 }
 
 #[test]
@@ -155,7 +166,10 @@ fn a_killed_write_leaves_the_previous_bundle_and_its_leftover_is_cleared() {
     for l in &leftovers {
         assert!(l.starts_with(".moxi-setup-") && l.ends_with(".tmp"), "{l}");
         // Not removed while it might still be another writer's work in progress...
-        assert_eq!(bundle::sweep_stale_temps(dir.path(), bundle::STALE_TEMP_AGE), 0);
+        assert_eq!(
+            bundle::sweep_stale_temps(dir.path(), bundle::STALE_TEMP_AGE),
+            0
+        );
         // ...but cleared by the next bundle write once it is clearly stale.
         let f = std::fs::File::options()
             .write(true)

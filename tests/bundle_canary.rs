@@ -181,7 +181,8 @@ fn canaries_appear_only_in_the_bundle_and_an_explicit_reveal() {
     .unwrap();
     let a = answers_toml.to_str().unwrap();
     let pass = [("MOXI_SETUP_PASSPHRASE", CANARY_PASSPHRASE)];
-    let runs: Vec<(Vec<&str>, Vec<(&str, &str)>)> = vec![
+    type Env<'a> = Vec<(&'a str, &'a str)>;
+    let runs: Vec<(Vec<&str>, Env)> = vec![
         (vec!["bundle", "open", p], pass.to_vec()),
         (vec!["bundle", "open", p, "--reveal"], pass.to_vec()),
         (
@@ -189,7 +190,16 @@ fn canaries_appear_only_in_the_bundle_and_an_explicit_reveal() {
             vec![("MOXI_SETUP_PASSPHRASE", "CANARY phrase Vt52 lemoX")],
         ),
         (
-            vec!["check", "--bundle", p, "--json", "--resolve", &l, "--resolve", &o],
+            vec![
+                "check",
+                "--bundle",
+                p,
+                "--json",
+                "--resolve",
+                &l,
+                "--resolve",
+                &o,
+            ],
             pass.to_vec(),
         ),
         (
@@ -201,7 +211,16 @@ fn canaries_appear_only_in_the_bundle_and_an_explicit_reveal() {
             vec![("MOXI_SETUP_PASSWORD", CANARY_PW)],
         ),
         (
-            vec!["check", "--answers", a, "--json", "--resolve", &l, "--resolve", &o],
+            vec![
+                "check",
+                "--answers",
+                a,
+                "--json",
+                "--resolve",
+                &l,
+                "--resolve",
+                &o,
+            ],
             vec![("MOXI_SETUP_PASSWORD", CANARY_PW)],
         ),
     ];
@@ -223,9 +242,15 @@ fn canaries_appear_only_in_the_bundle_and_an_explicit_reveal() {
         assert_clean(&f.display().to_string(), &text);
         scanned += 1;
     }
-    assert!(scanned >= 2, "the report and the answers file at least: {files:?}");
+    assert!(
+        scanned >= 2,
+        "the report and the answers file at least: {files:?}"
+    );
     let log = home.join("logs").join("moxi-setup.log");
-    assert!(log.exists(), "the runs logged to {log:?}, so the log was scanned");
+    assert!(
+        log.exists(),
+        "the runs logged to {log:?}, so the log was scanned"
+    );
 
     // The bundle: no canary in its bytes, and the password really is inside.
     let raw = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();

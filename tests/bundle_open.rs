@@ -108,7 +108,11 @@ fn reveal_is_refused_off_a_terminal_and_in_screen_share_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), &[]);
     let p = path.to_str().unwrap();
-    let r = run(dir.path(), &["bundle", "open", p, "--reveal"], Some(PASSPHRASE));
+    let r = run(
+        dir.path(),
+        &["bundle", "open", p, "--reveal"],
+        Some(PASSPHRASE),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("only on a terminal"), "{}", r.stderr);
     assert!(!r.stdout.contains(PW));
@@ -171,7 +175,11 @@ fn each_way_of_failing_to_open_has_its_own_plain_error() {
         (&good, "wrong passphrase here", "does not open this bundle"),
         (&truncated, PASSPHRASE, "damaged or incomplete"),
         (&not_bundle, PASSPHRASE, "not a MoxiEngage setup bundle"),
-        (&newer, PASSPHRASE, "newer version of moxi-setup (bundle format 7"),
+        (
+            &newer,
+            PASSPHRASE,
+            "newer version of moxi-setup (bundle format 7",
+        ),
         (&dir.path().join("missing.age"), PASSPHRASE, "missing.age"),
     ];
     let mut seen = Vec::new();
@@ -182,7 +190,11 @@ fn each_way_of_failing_to_open_has_its_own_plain_error() {
         ] {
             let r = run(dir.path(), &args, Some(pass));
             assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-            assert!(r.stderr.contains(expect), "{args:?}: want {expect}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(expect),
+                "{args:?}: want {expect}: {}",
+                r.stderr
+            );
             assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
             assert!(!r.stderr.contains(pass));
             seen.push(r.stderr);
@@ -196,7 +208,11 @@ fn each_way_of_failing_to_open_has_its_own_plain_error() {
 fn no_passphrase_and_no_terminal_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), &[]);
-    let r = run(dir.path(), &["bundle", "open", path.to_str().unwrap()], None);
+    let r = run(
+        dir.path(),
+        &["bundle", "open", path.to_str().unwrap()],
+        None,
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("MOXI_SETUP_PASSPHRASE"), "{}", r.stderr);
 }
@@ -215,18 +231,37 @@ fn check_bundle_reruns_the_checks_and_prints_one_json_object() {
     let l = format!("login.microsoftonline.com=127.0.0.1:{closed}");
     let o = format!("outlook.office365.com=127.0.0.1:{closed}");
     let p = path.to_str().unwrap();
-    let args = ["check", "--bundle", p, "--json", "--resolve", &l, "--resolve", &o];
+    let args = [
+        "check",
+        "--bundle",
+        p,
+        "--json",
+        "--resolve",
+        &l,
+        "--resolve",
+        &o,
+    ];
     let r = run(dir.path(), &args, Some(PASSPHRASE));
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
     assert_eq!(v["overall"], "fail");
     assert_eq!(v["checks"].as_array().unwrap().len(), 8);
-    assert!(v["checks"].as_array().unwrap().iter().all(|c| c["status"] != "pass"));
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["status"] != "pass")
+    );
     assert!(!r.stdout.contains(PW));
 
     let text_args = ["check", "--bundle", p, "--resolve", &l, "--resolve", &o];
     let r = run(dir.path(), &text_args, Some(PASSPHRASE));
     assert_eq!(r.code, 1);
-    assert!(r.stdout.contains("Re-checking the settings saved in"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Re-checking the settings saved in"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("when saved: fail"), "{}", r.stdout);
 }

@@ -81,7 +81,11 @@ fn answers_file(dir: &Path, body: &str) -> String {
 }
 
 fn check_args(file: &str, json: bool, wire: &Tripwire) -> Vec<String> {
-    let mut a = vec!["check".to_string(), "--answers".to_string(), file.to_string()];
+    let mut a = vec![
+        "check".to_string(),
+        "--answers".to_string(),
+        file.to_string(),
+    ];
     if json {
         a.push("--json".into());
     }
@@ -101,25 +105,53 @@ fn unknown_keys_and_bad_values_exit_2_naming_the_key_and_send_nothing() {
     let cases: Vec<(String, &str)> = vec![
         (format!("{GOOD_M365}{}", BAD[0].0), BAD[0].1),
         (format!("{GOOD_M365}{}", BAD[1].0), BAD[1].1),
-        (GOOD_M365.replace("agent@contoso", "agent@@contoso"), "`test_user`"),
-        (GOOD_M365.replace("9b1c2d3e-4f50", "9b1c2d3e4f50"), "`client_id`"),
-        (GOOD_M365.replace("contoso.onmicrosoft.com\"\nclient", "https://contoso.com\"\nclient"), "`tenant`"),
+        (
+            GOOD_M365.replace("agent@contoso", "agent@@contoso"),
+            "`test_user`",
+        ),
+        (
+            GOOD_M365.replace("9b1c2d3e-4f50", "9b1c2d3e4f50"),
+            "`client_id`",
+        ),
+        (
+            GOOD_M365.replace(
+                "contoso.onmicrosoft.com\"\nclient",
+                "https://contoso.com\"\nclient",
+            ),
+            "`tenant`",
+        ),
         (GOOD_M365.replace("microsoft-365", "notes"), "`platform`"),
         (
             format!("{GOOD_M365}ews_url = \"http://mail.contoso.example/EWS/Exchange.asmx\"\n"),
             "`ews_url`",
         ),
-        (format!("{GOOD_M365}ignore_tls_trust = \"perhaps\"\n"), "`ignore_tls_trust`"),
-        (GOOD_M365.replace("client_id = ", "# client_id = "), "`client_id` is missing"),
-        ("service_account = \"a@contoso.com\"\n".to_string(), "`platform`"),
+        (
+            format!("{GOOD_M365}ignore_tls_trust = \"perhaps\"\n"),
+            "`ignore_tls_trust`",
+        ),
+        (
+            GOOD_M365.replace("client_id = ", "# client_id = "),
+            "`client_id` is missing",
+        ),
+        (
+            "service_account = \"a@contoso.com\"\n".to_string(),
+            "`platform`",
+        ),
         ("platform = [1, 2]\n".to_string(), "`platform` must be text"),
-        ("platform = \"microsoft-365\"\nservice_account = \n".to_string(), "line 2"),
+        (
+            "platform = \"microsoft-365\"\nservice_account = \n".to_string(),
+            "line 2",
+        ),
     ];
     for json in [false, true] {
         for (body, key) in &cases {
             let wire = Tripwire::new();
             let file = answers_file(dir.path(), body);
-            let r = run(dir.path(), &check_args(&file, json, &wire), Some("Demo-Passw0rd!"));
+            let r = run(
+                dir.path(),
+                &check_args(&file, json, &wire),
+                Some("Demo-Passw0rd!"),
+            );
             assert_eq!(r.code, 2, "{body}\n{}", r.stderr);
             assert!(r.stderr.contains(key), "expected {key} in: {}", r.stderr);
             assert!(r.stdout.is_empty(), "stdout must stay empty: {}", r.stdout);
@@ -136,14 +168,22 @@ fn a_password_in_the_file_is_refused_and_not_repeated() {
         dir.path(),
         &format!("{GOOD_M365}password = \"Filed-Canary-91!\"\n"),
     );
-    let r = run(dir.path(), &check_args(&file, false, &wire), Some("Demo-Passw0rd!"));
+    let r = run(
+        dir.path(),
+        &check_args(&file, false, &wire),
+        Some("Demo-Passw0rd!"),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("`password`"));
     assert!(r.stderr.contains("MOXI_SETUP_PASSWORD"));
     assert!(!r.stderr.contains("Filed-Canary-91!") && !r.stdout.contains("Filed-Canary-91!"));
     // Not even when the file is broken around it.
     let file = answers_file(dir.path(), "password = \"Filed-Canary-91!\nplatform = 1\n");
-    let r = run(dir.path(), &check_args(&file, false, &wire), Some("Demo-Passw0rd!"));
+    let r = run(
+        dir.path(),
+        &check_args(&file, false, &wire),
+        Some("Demo-Passw0rd!"),
+    );
     assert_eq!(r.code, 2);
     assert!(!r.stderr.contains("Filed-Canary-91!"), "{}", r.stderr);
     assert_eq!(wire.connections(), 0);
@@ -161,7 +201,11 @@ fn no_password_and_no_terminal_is_a_usage_error_with_the_reason() {
     assert_eq!(wire.connections(), 0);
 
     // A password the sign-in would never accept is refused before anything is sent.
-    let r = run(dir.path(), &check_args(&file, true, &wire), Some(" padded "));
+    let r = run(
+        dir.path(),
+        &check_args(&file, true, &wire),
+        Some(" padded "),
+    );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("space"), "{}", r.stderr);
     assert!(!r.stderr.contains(" padded "));
@@ -217,7 +261,11 @@ fn valid_answers_print_one_json_object_and_nothing_passes_unearned() {
         "m365.impersonate_test_user",
         "m365.password_expiry",
     ] {
-        assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{id} in {ids:?}");
+        assert_eq!(
+            ids.iter().filter(|i| **i == id).count(),
+            1,
+            "{id} in {ids:?}"
+        );
     }
     for c in checks {
         let o = c.as_object().unwrap();
@@ -225,11 +273,22 @@ fn valid_answers_print_one_json_object_and_nothing_passes_unearned() {
         keys.sort_unstable();
         assert_eq!(
             keys,
-            ["code", "detail", "elapsed_ms", "guide_step", "id", "status", "summary"]
+            [
+                "code",
+                "detail",
+                "elapsed_ms",
+                "guide_step",
+                "id",
+                "status",
+                "summary"
+            ]
         );
         let status = c["status"].as_str().unwrap();
         assert!(["pass", "warn", "fail", "skip"].contains(&status));
-        assert_ne!(status, "pass", "nothing can pass against a closed port: {c}");
+        assert_ne!(
+            status, "pass",
+            "nothing can pass against a closed port: {c}"
+        );
         assert!(c["elapsed_ms"].is_u64());
         assert!(c["guide_step"].is_null() || c["guide_step"].is_string());
     }
@@ -240,5 +299,9 @@ fn valid_answers_print_one_json_object_and_nothing_passes_unearned() {
     let r = run(dir.path(), &args, Some("Demo-Passw0rd!"));
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("m365.tenant"));
-    assert!(r.stdout.contains("at least one check failed"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("at least one check failed"),
+        "{}",
+        r.stdout
+    );
 }

@@ -65,7 +65,10 @@ impl fmt::Display for BundleError {
             )),
             BundleError::TooMuchWork { required, max } => f.write_str(&tf(
                 "error.too_much_work",
-                &[("required", &required.to_string()), ("max", &max.to_string())],
+                &[
+                    ("required", &required.to_string()),
+                    ("max", &max.to_string()),
+                ],
             )),
             BundleError::Exists(p) => {
                 f.write_str(&tf("error.exists", &[("path", &p.display().to_string())]))
@@ -211,17 +214,21 @@ fn looks_like_age(bytes: &[u8]) -> bool {
 }
 
 /// Decrypts a bundle held in memory (a pasted armored text, a received attachment).
-pub fn read_bundle_bytes(bytes: &[u8], passphrase: &SecretString) -> Result<Submission, BundleError> {
+pub fn read_bundle_bytes(
+    bytes: &[u8],
+    passphrase: &SecretString,
+) -> Result<Submission, BundleError> {
     if !looks_like_age(bytes) {
         return Err(BundleError::NotABundle);
     }
     // Each stage of age fails differently; keeping them apart is what lets a wrong passphrase
     // be told from a damaged file.
-    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
-        .map_err(|e| match e {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes)).map_err(
+        |e| match e {
             age::DecryptError::UnknownFormat => BundleError::NotABundle,
             _ => BundleError::Damaged,
-        })?;
+        },
+    )?;
     if !decryptor.is_scrypt() {
         return Err(BundleError::NotPassphraseProtected);
     }

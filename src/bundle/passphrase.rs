@@ -103,7 +103,7 @@ fn is_common(p: &str) -> bool {
     }
     COMMON.iter().any(|w| {
         // "passwordpassword" is no better than "password".
-        base.len() % w.len() == 0 && base == w.repeat(base.len() / w.len())
+        base.len().is_multiple_of(w.len()) && base == w.repeat(base.len() / w.len())
     })
 }
 
