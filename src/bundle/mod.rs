@@ -27,7 +27,9 @@ pub use file::{
     BundleError, MAX_WORK_FACTOR, STALE_TEMP_AGE, TEST_WORK_FACTOR, WORK_FACTOR, read_bundle,
     read_bundle_bytes, sweep_stale_temps, work_factor_of, write_bundle,
 };
-pub use passphrase::{MIN_PASSPHRASE_CHARS, Strength, passphrase_strength, passphrase_strength_vs};
+pub use passphrase::{
+    MIN_PASSPHRASE_CHARS, Strength, confirm_passphrase, passphrase_strength, passphrase_strength_vs,
+};
 pub use report::{Reveal, default_file_name, summary, support_report};
 
 use crate::answers::{Answers, Platform};
