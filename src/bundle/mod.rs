@@ -2,3 +2,4 @@
 //! admin resume, and atomic owner-only file writing for every file the user keeps.
 
 pub mod atomic;
+pub mod draft;
