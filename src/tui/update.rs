@@ -587,10 +587,22 @@ fn run_checks(w: &mut Wizard, fx: &mut Vec<Effect>) {
         return;
     }
     leave_focus(w);
+    // Only what the guide has asked for so far: a later screen's field cannot block.
+    let current = match w.page {
+        Page::Screen(i) => i,
+        _ => return,
+    };
+    let asked: Vec<FieldId> = w
+        .guides
+        .get(p)
+        .screens()
+        .take(current + 1)
+        .flat_map(|(_, s)| s.fields.iter().copied())
+        .collect();
     let blocked: Vec<FieldId> = crate::answers::Answers::required_fields(p)
         .iter()
         .copied()
-        .filter(|f| w.answers.validate(*f).is_err())
+        .filter(|f| asked.contains(f) && w.answers.validate(*f).is_err())
         .collect();
     w.checks_blocked = blocked;
     if !w.checks_blocked.is_empty() {
