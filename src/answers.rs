@@ -13,7 +13,6 @@ use std::fmt;
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
     /// Microsoft 365 / Exchange Online (guide `m365`).
-    // kebab-case alone would spell it `microsoft365`; the stable spelling is `microsoft-365`.
     #[serde(rename = "microsoft-365")]
     Microsoft365,
     /// Exchange Server on-premises 2016, 2019 or SE (guide `ex2016`).
