@@ -37,6 +37,7 @@ pub struct Ctx {
     pub page: Page,
     /// Kind of the focused field (None: no field has the keyboard).
     pub field: Option<FieldKind>,
+    pub has_fields: bool,
     pub has_checks: bool,
     pub has_scripts: bool,
     pub screen_share: bool,
@@ -52,6 +53,7 @@ impl Ctx {
                 Focus::Field(_) => w.focused_field().map(|f| f.kind()),
                 Focus::Actions => None,
             },
+            has_fields: !w.fields().is_empty(),
             has_checks: !w.screen_checks().is_empty(),
             has_scripts: screen.is_some_and(|s| !s.scripts.is_empty()),
             screen_share: w.opts.screen_share,
@@ -103,7 +105,7 @@ pub struct Binding {
     pub short: &'static str,
     /// Help overlay text (a few more words).
     pub help: &'static str,
-    /// Lower numbers stay in the footer longest; 0 is never dropped.
+    /// Lower numbers stay in the footer longest (the help entry is never dropped).
     pub priority: u8,
     pub action: Action,
     pub when: fn(&Ctx) -> bool,
@@ -124,10 +126,10 @@ pub static BINDINGS: &[Binding] = &[
         keys: &[k(KeyCode::F(1))],
         label: "F1",
         short: "help",
-        help: "show or hide this list of keys (works in the password field too)",
-        priority: 0,
+        help: "show or hide this list of keys (also inside a password)",
+        priority: 9,
         action: Action::Help,
-        when: |c| c.field == Some(FieldKind::Secret),
+        when: |_| true,
     },
     Binding {
         keys: &[k(KeyCode::Enter), k(KeyCode::Tab)],
@@ -145,7 +147,7 @@ pub static BINDINGS: &[Binding] = &[
         help: "previous field; from the first field, previous screen",
         priority: 4,
         action: Action::Back,
-        when: |c| c.on_screen(),
+        when: |c| c.on_screen() && c.has_fields,
     },
     Binding {
         keys: &[k(KeyCode::Esc)],
@@ -357,16 +359,34 @@ pub fn active(ctx: &Ctx) -> Vec<&'static Binding> {
 /// The footer entries (`label short`) that fit `width`: dropped by priority, the help entry
 /// always kept.
 pub fn footer(ctx: &Ctx, width: usize) -> Vec<(&'static str, &'static str)> {
-    let items = active(ctx);
+    // One help entry is enough in the footer; the overlay lists every key.
+    let mut seen_help = false;
+    let items: Vec<&Binding> = active(ctx)
+        .into_iter()
+        .filter(|b| {
+            if b.action != Action::Help {
+                return true;
+            }
+            let first = !seen_help;
+            seen_help = true;
+            first
+        })
+        .collect();
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| items[i].priority);
     let sep = 3; // " · "
+    // The first help entry that applies is never dropped (`?`, or F1 inside a password).
+    let help = items.iter().position(|b| b.action == Action::Help);
+    if let Some(h) = help {
+        order.retain(|&i| i != h);
+        order.insert(0, h);
+    }
     let mut keep = vec![false; items.len()];
     let mut used = 0usize;
     for i in order {
         let w = items[i].label.chars().count() + 1 + items[i].short.chars().count();
         let add = if used == 0 { w } else { w + sep };
-        if items[i].priority == 0 || used + add <= width {
+        if Some(i) == help || used + add <= width {
             keep[i] = true;
             used += add;
         }

@@ -136,6 +136,7 @@ fn draw_header(w: &Wizard, f: &mut Frame, header: Rect, sub: Rect, t: &Theme) {
     };
     let width = header.width as usize;
     let right = format!("{right} ");
+    let left = truncate(&left, width.saturating_sub(right.chars().count() + 2));
     let pad = width.saturating_sub(left.chars().count() + right.chars().count());
     let text = format!("{left}{}{right}", " ".repeat(pad));
     f.render_widget(
@@ -618,9 +619,9 @@ fn draw_right(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
             .scripts
             .iter()
             .find_map(|n| crate::guide::scripts::all().iter().find(|s| s.name == n))
-            .map(|s| shell_name(s.shell))
+            .map(|s| s.shell.title())
             .unwrap_or("PowerShell");
-        let title = format!(" {shell} · c copy · s save ");
+        let title = format!(" {} ", truncate(shell, pa.width.saturating_sub(4) as usize));
         let body: Vec<Line> = match screen_script(w) {
             Some(text) => text.lines().map(|l| Line::raw(l.to_string())).collect(),
             None => vec![Line::styled(
@@ -628,22 +629,20 @@ fn draw_right(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
                 t.dim(),
             )],
         };
+        let cut = wrapped_height(&body, pa.width.saturating_sub(2)) > pa.height.saturating_sub(2);
+        let bottom = if cut {
+            " ▼ more · c copy · s save "
+        } else {
+            " c copy · s save "
+        };
         f.render_widget(
-            Paragraph::new(body)
-                .wrap(Wrap { trim: false })
-                .block(Block::bordered().title(Line::styled(title, t.title()))),
+            Paragraph::new(body).wrap(Wrap { trim: false }).block(
+                Block::bordered()
+                    .title(Line::styled(title, t.title()))
+                    .title_bottom(Line::styled(bottom, t.key())),
+            ),
             pa,
         );
-    }
-}
-
-fn shell_name(s: crate::guide::scripts::Shell) -> &'static str {
-    use crate::guide::scripts::Shell;
-    match s {
-        Shell::ExchangeOnline => "Exchange Online PowerShell",
-        Shell::GraphPowerShell => "Microsoft Graph PowerShell",
-        Shell::ExchangeManagementShell => "Exchange Management Shell",
-        Shell::ActiveDirectory => "PowerShell (Active Directory)",
     }
 }
 
