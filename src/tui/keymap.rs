@@ -266,10 +266,10 @@ pub static BINDINGS: &[Binding] = &[
         keys: &[ctrl('g')],
         label: "Ctrl+G",
         short: "go to step",
-        help: "go to a guide step by its number, for example 4.30",
-        priority: 5,
+        help: "go to a guide step by its number (also inside a field)",
+        priority: 9,
         action: Action::GoTo,
-        when: |c| c.on_screen() && c.typing(),
+        when: |c| matches!(c.page, Page::Screen(_) | Page::Review | Page::Export),
     },
     Binding {
         keys: &[k(KeyCode::Char('v'))],

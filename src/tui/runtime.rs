@@ -144,14 +144,15 @@ fn plain_fallback(opts: WizardOptions, dirs: Dirs, reason: &str) -> ExitCode {
 
 fn setup_terminal() -> std::io::Result<Term> {
     enable_raw_mode()?;
+    // A plain clear: `Terminal::clear` asks the terminal for the cursor position, which
+    // some terminals (and emulators in tests) never answer.
     execute!(
         std::io::stdout(),
         EnterAlternateScreen,
-        EnableBracketedPaste
+        EnableBracketedPaste,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
     )?;
-    let mut t = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
-    t.clear()?;
-    Ok(t)
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
 }
 
 /// Puts the terminal back as it was. Safe to call more than once.
