@@ -116,23 +116,6 @@ impl Guides {
     }
 }
 
-/// Scenarios offered by the demo picker (the simulated tenant's catalogue; COMMON names).
-pub const DEMO_SCENARIOS: &[&str] = &[
-    "m365-guide-2021",
-    "m365-late-2026",
-    "m365-allowlisted",
-    "m365-wrong-password",
-    "m365-public-client-off",
-    "m365-no-consent",
-    "m365-mfa-required",
-    "m365-password-expires",
-    "ex2016-ready",
-    "ex2016-no-impersonation-role",
-    "ex2016-self-signed",
-    "ex2016-password-expiring",
-    "exse-ready",
-];
-
 /// Everything the wizard knows. Fields are public so the plain front end and tests can read
 /// them; change them only through [`crate::tui::update`].
 #[derive(Debug, Clone)]
@@ -168,6 +151,8 @@ pub struct Wizard {
     pub pending_draft: Option<Draft>,
     /// The demo scenario running, once started.
     pub demo_scenario: Option<String>,
+    /// The simulated tenant's scenario catalogue (for the demo picker and demo prefill).
+    pub demo_scenarios: Vec<crate::sim::ScenarioInfo>,
     /// Where the last script was saved.
     pub saved_script: Option<PathBuf>,
     pub quit: bool,
@@ -247,10 +232,15 @@ pub enum Effect {
     Quit,
 }
 
+fn opts_demo(o: &UiOptions) -> bool {
+    o.demo.is_some()
+}
+
 impl Wizard {
     /// A fresh wizard. `draft` is a draft found on disk (offered, or applied with `--resume`).
     /// Returns the effects to run at start (starting the demo).
     pub fn init(opts: UiOptions, guides: Guides, draft: Option<Draft>) -> (Wizard, Vec<Effect>) {
+        let opts_ref = opts.clone();
         let mut w = Wizard {
             opts,
             guides,
@@ -273,6 +263,11 @@ impl Wizard {
             scroll: 0,
             pending_draft: draft,
             demo_scenario: None,
+            demo_scenarios: if opts_demo(&opts_ref) {
+                crate::sim::scenarios()
+            } else {
+                Vec::new()
+            },
             saved_script: None,
             quit: false,
         };

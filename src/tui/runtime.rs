@@ -181,11 +181,13 @@ struct Executor {
     dirs: Dirs,
     ctx: checks::Context,
     cancels: HashMap<u64, CancellationToken>,
+    /// The simulated tenant of `--demo`, kept alive for the whole run.
+    sim: Option<crate::sim::SimHandle>,
 }
 
 impl Executor {
     /// Returns false when the program should end.
-    fn run(&mut self, e: Effect, terminal: &mut Term) -> bool {
+    async fn run(&mut self, e: Effect, terminal: &mut Term) -> bool {
         match e {
             Effect::Quit => return false,
             Effect::SaveDraft(d) => {
@@ -241,10 +243,24 @@ impl Executor {
                 let _ = self.tx.send(Msg::ScriptSaved(r));
             }
             Effect::StartDemo(name) => {
-                tracing::info!(scenario = %name, "demo requested");
-                let _ = self
-                    .tx
-                    .send(Msg::DemoStarted(Err(texts().demo.unavailable.clone())));
+                tracing::info!(scenario = %name, "starting the simulated tenant");
+                let opts = crate::sim::SimOptions {
+                    scenario: name.clone(),
+                    ..Default::default()
+                };
+                let r = match crate::sim::start(opts).await {
+                    Ok(h) => match crate::net::Net::new(h.net_config()) {
+                        Ok(net) => {
+                            // From now on every check talks to the simulated tenant only.
+                            self.ctx = checks::Context { net };
+                            self.sim = Some(h);
+                            Ok(name)
+                        }
+                        Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
+                    },
+                    Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
+                };
+                let _ = self.tx.send(Msg::DemoStarted(r));
             }
         }
         true
@@ -264,6 +280,7 @@ async fn run_loop(
         dirs,
         ctx,
         cancels: HashMap::new(),
+        sim: None,
     };
     let input_tx = tx.clone();
     tokio::spawn(async move {
@@ -288,8 +305,22 @@ async fn run_loop(
             let _ = sig_tx.send(Msg::Quit);
         }
     });
+    let result = event_loop(terminal, &mut wizard, start_fx, &mut exec, &mut rx).await;
+    if let Some(sim) = exec.sim.take() {
+        sim.shutdown().await;
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Term,
+    wizard: &mut Wizard,
+    start_fx: Vec<Effect>,
+    exec: &mut Executor,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) -> std::io::Result<()> {
     for e in start_fx {
-        if !exec.run(e, terminal) {
+        if !exec.run(e, terminal).await {
             return Ok(());
         }
     }
@@ -297,7 +328,7 @@ async fn run_loop(
     let mut dirty = true;
     loop {
         if dirty {
-            terminal.draw(|f| view(&wizard, f))?;
+            terminal.draw(|f| view(wizard, f))?;
             dirty = false;
         }
         let first = tokio::select! {
@@ -310,8 +341,8 @@ async fn run_loop(
             batch.push(m);
         }
         for m in batch {
-            for e in update(&mut wizard, m) {
-                if !exec.run(e, terminal) {
+            for e in update(wizard, m) {
+                if !exec.run(e, terminal).await {
                     return Ok(());
                 }
             }

@@ -3,9 +3,7 @@
 //! an [`Effect`] for the runtime. Tested without a terminal (`tests/tui_update.rs`).
 
 use super::keymap::{self, Action, Ctx};
-use super::model::{
-    CheckState, DEMO_SCENARIOS, Effect, Focus, Msg, Overlay, Page, StartChoice, Wizard,
-};
+use super::model::{CheckState, Effect, Focus, Msg, Overlay, Page, StartChoice, Wizard};
 use super::texts::texts;
 use crate::answers::{FieldId, FieldKind, Platform, clean_pasted};
 use crate::checks::{CheckId, Progress};
@@ -109,11 +107,35 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Err(e) => w.status = Some(format!("Could not save the commands: {e}")),
         },
         Msg::DemoStarted(r) => match r {
-            Ok(name) => w.demo_scenario = Some(name),
+            Ok(name) => demo_started(w, name),
             Err(e) => w.status = Some(e),
         },
     }
     fx
+}
+
+/// The simulated tenant runs: offer its values (never a password) where nothing is typed yet,
+/// and point the first question at its platform.
+fn demo_started(w: &mut Wizard, name: String) {
+    if let Some(sc) = w.demo_scenarios.iter().find(|s| s.name == name).cloned() {
+        for (k, v) in sc.answers() {
+            if let Some(f) = FieldId::parse(k)
+                && !f.is_secret()
+                && f != FieldId::IgnoreTlsTrust
+                && w.answers.text(f).is_some_and(str::is_empty)
+            {
+                w.inputs.insert(f, Input::new(v.clone()));
+                sync_field(w, f);
+            }
+        }
+        if w.page == Page::Start && w.platform.is_none() {
+            w.cursor = match sc.platform {
+                Platform::Microsoft365 => 0,
+                Platform::ExchangeServer => 1,
+            };
+        }
+    }
+    w.demo_scenario = Some(name);
 }
 
 fn on_key(w: &mut Wizard, key: KeyEvent, fx: &mut Vec<Effect>) {
@@ -236,7 +258,7 @@ fn act(w: &mut Wizard, a: Action, fx: &mut Vec<Effect>) {
 fn list_len(w: &Wizard) -> usize {
     match w.page {
         Page::Start => StartChoice::ALL.len(),
-        Page::DemoPicker => DEMO_SCENARIOS.len(),
+        Page::DemoPicker => w.demo_scenarios.len(),
         Page::Review => review_items(w).len(),
         _ => 0,
     }
@@ -250,8 +272,8 @@ fn forward(w: &mut Wizard, fx: &mut Vec<Effect>) {
             }
         }
         Page::DemoPicker => {
-            if let Some(s) = DEMO_SCENARIOS.get(w.cursor) {
-                fx.push(Effect::StartDemo((*s).to_string()));
+            if let Some(s) = w.demo_scenarios.get(w.cursor) {
+                fx.push(Effect::StartDemo(s.name.clone()));
                 w.after_demo_choice();
             }
         }

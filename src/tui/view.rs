@@ -3,7 +3,7 @@
 //! bullets unless revealed (never in screen-share mode).
 
 use super::keymap::{self, Ctx};
-use super::model::{CheckState, DEMO_SCENARIOS, Focus, Overlay, Page, StartChoice, Wizard};
+use super::model::{CheckState, Focus, Overlay, Page, StartChoice, Wizard};
 use super::texts::texts;
 use super::theme::{Theme, spinner};
 use super::update::{ReviewItem, review_items, screen_script};
@@ -321,16 +321,44 @@ fn list_line(selected: bool, text: String, t: &Theme) -> Line<'static> {
 
 fn page_demo(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     let tx = &texts().demo;
-    let mut lines = vec![
-        Line::styled(tx.title.clone(), t.title()),
-        Line::raw(tx.intro.clone()),
-        Line::raw(""),
-    ];
-    let top = (w.cursor + 1).saturating_sub(area.height.saturating_sub(4) as usize);
-    for (i, s) in DEMO_SCENARIOS.iter().enumerate().skip(top) {
-        lines.push(list_line(i == w.cursor, (*s).to_string(), t));
+    let [head, list, desc] = Layout::vertical([
+        Constraint::Length(4),
+        Constraint::Min(3),
+        Constraint::Length(4),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(vec![
+            Line::styled(tx.title.clone(), t.title()),
+            Line::raw(tx.intro.clone()),
+        ])
+        .wrap(Wrap { trim: false }),
+        head,
+    );
+    if w.demo_scenarios.is_empty() {
+        f.render_widget(Paragraph::new(Line::raw(tx.unavailable.clone())), list);
+        return;
     }
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    let h = list.height as usize;
+    let top = (w.cursor + 1).saturating_sub(h);
+    let lines: Vec<Line> = w
+        .demo_scenarios
+        .iter()
+        .enumerate()
+        .skip(top)
+        .take(h)
+        .map(|(i, s)| {
+            let platform = w.guides.get(s.platform).title.clone();
+            list_line(i == w.cursor, format!("{:<30} {platform}", s.name), t)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), list);
+    if let Some(s) = w.demo_scenarios.get(w.cursor) {
+        f.render_widget(
+            Paragraph::new(Line::styled(s.description.clone(), t.dim())).wrap(Wrap { trim: false }),
+            desc,
+        );
+    }
 }
 
 fn page_start(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
