@@ -6,6 +6,7 @@
 
 use crate::answers::Platform;
 
+pub mod common;
 pub mod exchange;
 pub mod m365;
 use crate::guide::GuideStep;
@@ -250,10 +251,9 @@ pub struct Context {
 /// Runs the `wanted` checks (and whatever they depend on) for `answers`, sending progress as it
 /// goes, and returns every report produced, in [`CheckId`] order. Independent checks run
 /// concurrently; dependent ones wait only for what they need. Cancelling `cancel` stops all
-/// outstanding requests promptly.
+/// outstanding requests promptly (unfinished checks come back as `skip` with code `CANCELLED`).
 ///
-/// (Skeleton: the live-check work fills this in. Until then no report is produced, and the
-/// front ends show "not available yet" — never a pass.)
+/// Dispatches by platform: the answers' platform when set, else the platform of the wanted ids.
 pub async fn run(
     ctx: &Context,
     answers: &crate::answers::Answers,
@@ -261,6 +261,19 @@ pub async fn run(
     progress: tokio::sync::mpsc::UnboundedSender<Progress>,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Vec<CheckReport> {
-    let _ = (ctx, answers, wanted, progress, cancel);
-    Vec::new()
+    let platform = answers
+        .platform
+        .or_else(|| wanted.first().map(|c| c.platform()));
+    let wanted: Vec<CheckId> = wanted
+        .iter()
+        .copied()
+        .filter(|c| Some(c.platform()) == platform)
+        .collect();
+    match platform {
+        Some(Platform::Microsoft365) => m365::run(ctx, answers, &wanted, progress, cancel).await,
+        Some(Platform::ExchangeServer) => {
+            exchange::run(ctx, answers, &wanted, progress, cancel).await
+        }
+        None => Vec::new(),
+    }
 }
