@@ -78,6 +78,7 @@ pub struct ExportTexts {
 pub struct Banners {
     pub screen_share: String,
     pub demo: String,
+    pub demo_short: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

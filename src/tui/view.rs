@@ -36,7 +36,7 @@ pub fn view(w: &Wizard, f: &mut Frame) {
         let text = if name.is_empty() {
             texts().banners.demo.clone()
         } else {
-            format!("{} · scenario {name}", texts().banners.demo)
+            format!("DEMO {name} · {}", texts().banners.demo_short)
         };
         banners.push(Line::styled(format!("▲ {text}"), t.banner()));
     }
