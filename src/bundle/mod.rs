@@ -16,6 +16,7 @@
 //! [`Submission::to_answers`] to re-run the checks.
 
 pub mod atomic;
+pub mod draft;
 mod file;
 mod passphrase;
 mod report;

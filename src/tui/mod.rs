@@ -1,14 +1,20 @@
 //! The full-screen wizard: `Wizard` state, `Msg`, `Effect`, the pure `update` and `view`, the
 //! keymap (footer and help drawn from it), and the thin tokio runtime that owns the terminal.
 //!
-//! (Skeleton: the wizard-shell work fills this in.)
+//! Must not do I/O in `update` or `view`; only [`runtime`] touches the terminal, files and
+//! the network (through `crate::checks::run`).
 
-use crate::cli::WizardOptions;
-use crate::paths::Dirs;
-use std::process::ExitCode;
+pub mod keymap;
+pub mod model;
+pub mod runtime;
+pub mod texts;
+pub mod theme;
+pub mod update;
+pub mod view;
 
-pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
-    let _ = (opts, dirs);
-    eprintln!("moxi-setup: the wizard is not available yet");
-    ExitCode::from(crate::cli::EXIT_USAGE)
-}
+pub use model::{
+    CheckState, Effect, Focus, Guides, Msg, Overlay, Page, StartChoice, UiOptions, Wizard,
+};
+pub use runtime::run_wizard;
+pub use update::update;
+pub use view::view;

@@ -1,0 +1,386 @@
+//! The thin async shell: owns the terminal, turns crossterm events into [`Msg`]s, runs
+//! [`Effect`]s as tasks and draws once per batch of messages when something changed. All
+//! decisions are in `update`; this file only moves data and restores the terminal on every
+//! way out (quit, Ctrl-C, error, panic).
+
+use super::model::{Effect, Guides, Msg, UiOptions, Wizard};
+use super::texts::texts;
+use super::{update, view};
+use crate::bundle::{atomic, draft};
+use crate::checks;
+use crate::cli::WizardOptions;
+use crate::paths::Dirs;
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Stdout};
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio_util::sync::CancellationToken;
+
+type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Why the full-screen wizard cannot run here, if it cannot.
+fn plain_reason(opts: &WizardOptions) -> Option<&'static str> {
+    let accessible = std::env::var("ACCESSIBLE").is_ok_and(|v| !v.is_empty() && v != "0");
+    if opts.plain {
+        Some("--plain was given")
+    } else if accessible {
+        Some("ACCESSIBLE is set")
+    } else if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        // crossterm's EventStream panics without a terminal: never create it here.
+        Some("input or output is not a terminal")
+    } else {
+        None
+    }
+}
+
+/// Runs the wizard: full screen when stdin and stdout are terminals, else the plain mode.
+pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
+    if let Some(reason) = plain_reason(&opts) {
+        tracing::info!(reason, "not starting the full-screen wizard");
+        return plain_fallback(opts, dirs, reason);
+    }
+    let guides = match Guides::embedded() {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("moxi-setup: the built-in guide is damaged: {e}");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+    };
+    let net = match crate::net::Net::new(opts.global.net_config()) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("moxi-setup: {e}");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+    };
+    let draft_path = dirs.draft_file();
+    let mut notice = None;
+    let found = match draft::load(&draft_path) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "draft not usable");
+            let aside = draft::set_aside(&draft_path);
+            notice = Some(match aside {
+                Some(p) => format!(
+                    "Your saved progress could not be read, so this is a fresh start (the old file is kept as {}).",
+                    p.display()
+                ),
+                None => "Your saved progress could not be read, so this is a fresh start.".into(),
+            });
+            None
+        }
+    };
+    let ui = UiOptions {
+        screen_share: opts.global.screen_share,
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        demo: opts.demo.clone(),
+        resume: opts.resume,
+    };
+    let (mut wizard, start_fx) = Wizard::init(ui, guides, found);
+    if notice.is_some() {
+        wizard.status = notice;
+    }
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("moxi-setup: cannot start: {e}");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+    };
+    install_panic_hook();
+    let mut terminal = match setup_terminal() {
+        Ok(t) => t,
+        Err(e) => {
+            restore_terminal();
+            eprintln!("moxi-setup: cannot use this terminal: {e}");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+    };
+    let result = rt.block_on(run_loop(
+        &mut terminal,
+        wizard,
+        start_fx,
+        dirs,
+        checks::Context { net },
+    ));
+    restore_terminal();
+    rt.shutdown_timeout(Duration::from_secs(2));
+    match result {
+        Ok(()) => {
+            tracing::info!("wizard closed");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "wizard stopped");
+            eprintln!("moxi-setup: the wizard stopped because of a terminal error: {e}");
+            ExitCode::from(crate::cli::EXIT_FAIL)
+        }
+    }
+}
+
+/// The plain front end, or a clear message while it does not exist in this build.
+fn plain_fallback(opts: WizardOptions, dirs: Dirs, reason: &str) -> ExitCode {
+    let _ = (opts, dirs);
+    eprintln!(
+        "moxi-setup: {reason}, so the full-screen wizard does not start; the plain line-by-line mode is not available in this build yet. Run moxi-setup in a terminal window."
+    );
+    ExitCode::from(crate::cli::EXIT_USAGE)
+}
+
+fn setup_terminal() -> std::io::Result<Term> {
+    enable_raw_mode()?;
+    // A plain clear: `Terminal::clear` asks the terminal for the cursor position, which
+    // some terminals (and emulators in tests) never answer.
+    execute!(
+        std::io::stdout(),
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    Terminal::new(CrosstermBackend::new(std::io::stdout()))
+}
+
+/// Puts the terminal back as it was. Safe to call more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        std::io::stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Restore the terminal first so the panic message is readable, then the previous hook.
+fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        prev(info);
+    }));
+}
+
+/// Runs effects; results come back as messages.
+struct Executor {
+    tx: UnboundedSender<Msg>,
+    dirs: Dirs,
+    ctx: checks::Context,
+    cancels: HashMap<u64, CancellationToken>,
+    /// The simulated tenant of `--demo`, kept alive for the whole run.
+    sim: Option<crate::sim::SimHandle>,
+}
+
+impl Executor {
+    /// Returns false when the program should end.
+    async fn run(&mut self, e: Effect, terminal: &mut Term) -> bool {
+        match e {
+            Effect::Quit => return false,
+            Effect::SaveDraft(d) => {
+                // Written in order, at once: the draft is small and "latest wins" must hold.
+                let path = self.dirs.draft_file();
+                if let Err(err) = draft::save(&path, &d) {
+                    tracing::warn!(error = %err, "draft not saved");
+                    let _ = self.tx.send(Msg::DraftSaved(Err(err.to_string())));
+                }
+            }
+            Effect::RunChecks {
+                run,
+                checks,
+                answers,
+            } => {
+                tracing::info!(run, checks = ?checks, "running checks");
+                let token = CancellationToken::new();
+                self.cancels.insert(run, token.clone());
+                let ctx = self.ctx.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let (ptx, mut prx) = unbounded_channel();
+                    let ftx = tx.clone();
+                    let forward = tokio::spawn(async move {
+                        while let Some(progress) = prx.recv().await {
+                            let _ = ftx.send(Msg::CheckProgress { run, progress });
+                        }
+                    });
+                    let reports = tokio::select! {
+                        r = checks::run(&ctx, &answers, &checks, ptx, token.clone()) => r,
+                        _ = token.cancelled() => return,
+                    };
+                    let _ = forward.await;
+                    let _ = tx.send(Msg::ChecksFinished { run, reports });
+                });
+            }
+            Effect::CancelChecks { run } => {
+                if let Some(t) = self.cancels.remove(&run) {
+                    t.cancel();
+                }
+            }
+            Effect::CopyToClipboard(text) => {
+                let _ = execute!(
+                    terminal.backend_mut(),
+                    crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+                );
+            }
+            Effect::SaveScript { file_name, text } => {
+                let path = self.dirs.data.join(&file_name);
+                let r = atomic::write(&path, text.as_bytes(), atomic::Overwrite::Replace)
+                    .map(|_| path)
+                    .map_err(|e| e.to_string());
+                let _ = self.tx.send(Msg::ScriptSaved(r));
+            }
+            Effect::ExportBundle {
+                answers,
+                reports,
+                passphrase,
+            } => {
+                let dir = self.dirs.data.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        let sub = crate::bundle::Submission::new(&answers, &reports)
+                            .map_err(|e| e.to_string())?;
+                        let stamp = sub
+                            .created_at
+                            .chars()
+                            .filter(|c| c.is_ascii_digit())
+                            .take(14)
+                            .collect::<String>();
+                        let path =
+                            dir.join(format!("moxiengage-{}-{stamp}.age", sub.platform.as_str()));
+                        crate::bundle::write_bundle(
+                            &path,
+                            &sub,
+                            &passphrase,
+                            crate::bundle::WORK_FACTOR,
+                            crate::bundle::Overwrite::Refuse,
+                        )
+                        .map(|_| path)
+                        .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(Msg::Exported(r));
+                });
+            }
+            Effect::StartDemo(name) => {
+                tracing::info!(scenario = %name, "starting the simulated tenant");
+                let opts = crate::sim::SimOptions {
+                    scenario: name.clone(),
+                    ..Default::default()
+                };
+                let r = match crate::sim::start(opts).await {
+                    Ok(h) => match crate::net::Net::new(h.net_config()) {
+                        Ok(net) => {
+                            // From now on every check talks to the simulated tenant only.
+                            self.ctx = checks::Context { net };
+                            self.sim = Some(h);
+                            Ok(name)
+                        }
+                        Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
+                    },
+                    Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
+                };
+                let _ = self.tx.send(Msg::DemoStarted(r));
+            }
+        }
+        true
+    }
+}
+
+async fn run_loop(
+    terminal: &mut Term,
+    mut wizard: Wizard,
+    start_fx: Vec<Effect>,
+    dirs: Dirs,
+    ctx: checks::Context,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = unbounded_channel::<Msg>();
+    let mut exec = Executor {
+        tx: tx.clone(),
+        dirs,
+        ctx,
+        cancels: HashMap::new(),
+        sim: None,
+    };
+    let input_tx = tx.clone();
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(ev) = events.next().await {
+            let msg = match ev {
+                // Windows also reports releases; only presses are keys for us.
+                Ok(Event::Key(k)) if k.kind == KeyEventKind::Press => Msg::Key(k),
+                Ok(Event::Paste(s)) => Msg::Paste(s),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => break,
+            };
+            if input_tx.send(msg).is_err() {
+                break;
+            }
+        }
+    });
+    let sig_tx = tx.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = sig_tx.send(Msg::Quit);
+        }
+    });
+    let result = event_loop(terminal, &mut wizard, start_fx, &mut exec, &mut rx).await;
+    if let Some(sim) = exec.sim.take() {
+        sim.shutdown().await;
+    }
+    result
+}
+
+async fn event_loop(
+    terminal: &mut Term,
+    wizard: &mut Wizard,
+    start_fx: Vec<Effect>,
+    exec: &mut Executor,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) -> std::io::Result<()> {
+    for e in start_fx {
+        if !exec.run(e, terminal).await {
+            return Ok(());
+        }
+    }
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|f| view(wizard, f))?;
+            dirty = false;
+        }
+        let first = tokio::select! {
+            m = rx.recv() => m,
+            _ = tick.tick(), if wizard.needs_tick() => Some(Msg::Tick),
+        };
+        let Some(first) = first else { return Ok(()) };
+        let mut batch = vec![first];
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+        }
+        for m in batch {
+            for e in update(wizard, m) {
+                if !exec.run(e, terminal).await {
+                    return Ok(());
+                }
+            }
+            dirty = true;
+        }
+    }
+}
