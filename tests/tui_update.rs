@@ -5,6 +5,7 @@ mod tui_common;
 
 use crossterm::event::KeyCode;
 use moxi_setup::answers::{FieldId, Platform};
+use moxi_setup::bundle::Overwrite;
 use moxi_setup::bundle::draft::Draft;
 use moxi_setup::checks::{CheckId, CheckReport, Progress, Status};
 use moxi_setup::guide::GuideStep;
@@ -526,14 +527,26 @@ fn export_asks_for_a_passphrase_twice_and_then_writes_the_bundle() {
     );
     type_text(&mut w, "correct horse battery staple 42");
     let fx = send(&mut w, key(KeyCode::Enter));
+    assert!(
+        fx.is_empty(),
+        "Enter on the confirmation moves to the folder"
+    );
+    assert_eq!(w.export.focus, 2);
+    let fx = send(&mut w, key(KeyCode::Enter));
     match fx.as_slice() {
         [
             Effect::ExportBundle {
                 answers,
                 passphrase,
+                overwrite,
                 ..
             },
         ] => {
+            assert_eq!(
+                *overwrite,
+                Overwrite::Refuse,
+                "never replaces without asking"
+            );
             assert_eq!(
                 passphrase.expose_secret(),
                 "correct horse battery staple 42"
@@ -554,4 +567,200 @@ fn export_asks_for_a_passphrase_twice_and_then_writes_the_bundle() {
     assert!(!w.export.busy);
     assert!(w.export.passphrase.is_none());
     assert!(render(&w, 80, 24).contains("/x/moxiengage.age"));
+}
+
+/// On the export page with a good passphrase typed twice; focus on the folder field.
+fn export_ready() -> Wizard {
+    let mut w = on_app_screen();
+    send(&mut w, Msg::OpenReview);
+    send(&mut w, Msg::Next);
+    assert_eq!(w.page, Page::Export);
+    w.export.folder = tui_input::Input::new("/data/moxi".into());
+    type_text(&mut w, "correct horse battery staple 42");
+    send(&mut w, key(KeyCode::Enter));
+    type_text(&mut w, "correct horse battery staple 42");
+    send(&mut w, key(KeyCode::Enter));
+    assert_eq!(w.export.focus, 2);
+    w
+}
+
+fn export_effect(fx: &[Effect]) -> (std::path::PathBuf, Overwrite) {
+    match fx {
+        [
+            Effect::ExportBundle {
+                folder, overwrite, ..
+            },
+        ] => (folder.clone(), *overwrite),
+        other => panic!("expected one ExportBundle, got {other:?}"),
+    }
+}
+
+#[test]
+fn export_folder_is_shown_and_editable_and_goes_into_the_effect() {
+    let mut w = export_ready();
+    let screen = render(&w, 100, 40);
+    assert!(screen.contains("/data/moxi"), "{screen}");
+    assert!(
+        screen.contains("moxiengage-contoso.onmicrosoft.com-"),
+        "the page names the file: {screen}"
+    );
+    // Letters typed here go into the folder, not the passphrase, and are not commands.
+    send(&mut w, ctrl('u'));
+    type_text(&mut w, "/tmp/q");
+    send(&mut w, Msg::Paste("/out\n".into()));
+    assert!(!w.quit);
+    assert_eq!(w.export.folder.value(), "/tmp/q/out");
+    let (folder, ow) = export_effect(&send(&mut w, key(KeyCode::Enter)));
+    assert_eq!(folder, std::path::PathBuf::from("/tmp/q/out"));
+    assert_eq!(ow, Overwrite::Refuse);
+}
+
+#[test]
+fn an_existing_bundle_is_replaced_only_after_an_explicit_yes() {
+    let mut w = export_ready();
+    send(&mut w, key(KeyCode::Enter));
+    let existing =
+        std::path::PathBuf::from("/data/moxi/moxiengage-contoso.onmicrosoft.com-2026-12-01.age");
+    let fx = send(&mut w, Msg::ExportExists(existing.clone()));
+    assert!(fx.is_empty());
+    assert!(!w.export.busy);
+    assert_eq!(w.export.exists.as_ref(), Some(&existing));
+    let screen = render(&w, 100, 40);
+    assert!(screen.contains("Replace it?"), "{screen}");
+    // The footer offers the two answers from the keymap table.
+    let labels: Vec<_> = keymap::active(&Ctx::of(&w))
+        .iter()
+        .map(|b| b.label)
+        .collect();
+    assert!(labels.contains(&"y") && labels.contains(&"n"), "{labels:?}");
+    // Enter is not an answer; typing does not leak into a field.
+    assert!(send(&mut w, key(KeyCode::Enter)).is_empty());
+    assert!(send(&mut w, key(KeyCode::Char('x'))).is_empty());
+    assert!(w.export.exists.is_some());
+    // "no": nothing is written, the old file is kept, the folder field has the keyboard.
+    let fx = send(&mut w, key(KeyCode::Char('n')));
+    assert!(fx.is_empty());
+    assert!(w.export.exists.is_none());
+    assert_eq!(w.export.focus, 2);
+    assert!(w.export.error.as_deref().unwrap_or("").contains("kept"));
+    // Export again, then "yes": written with Replace.
+    let (_, ow) = export_effect(&send(&mut w, key(KeyCode::Enter)));
+    assert_eq!(ow, Overwrite::Refuse);
+    send(&mut w, Msg::ExportExists(existing.clone()));
+    let (_, ow) = export_effect(&send(&mut w, key(KeyCode::Char('y'))));
+    assert_eq!(ow, Overwrite::Replace);
+    assert!(w.export.busy);
+    send(&mut w, Msg::Exported(Ok(existing.clone())));
+    assert!(render(&w, 140, 40).contains(&existing.display().to_string()));
+    // A stray "yes" later writes nothing.
+    assert!(send(&mut w, Msg::ReplaceBundle(true)).is_empty());
+}
+
+#[test]
+fn export_page_lists_the_contents_masked_and_warns_about_checks_not_run_or_failed() {
+    let mut w = export_ready();
+    let screen = render(&w, 120, 50);
+    assert!(
+        screen.contains("moxiengage@contoso.onmicrosoft.com"),
+        "{screen}"
+    );
+    assert!(!screen.contains(CANARY), "the password is masked: {screen}");
+    assert!(screen.contains("were not run"), "{screen}");
+    assert!(!screen.contains("failed"), "{screen}");
+    // A failed check is named too; exporting is still allowed.
+    let run = w.next_run;
+    w.check_run = Some(run);
+    send(
+        &mut w,
+        Msg::ChecksFinished {
+            run,
+            reports: vec![report(CheckId::M365Token, Status::Fail, "AADSTS50126")],
+        },
+    );
+    assert!(render(&w, 120, 50).contains("1 check(s) failed"));
+    let fx = send(&mut w, key(KeyCode::Enter));
+    match fx.as_slice() {
+        [Effect::ExportBundle { reports, .. }] => {
+            assert_eq!(reports.len(), 1, "the bundle records the failed report");
+            assert_eq!(reports[0].status, Status::Fail);
+        }
+        other => panic!("expected ExportBundle, got {other:?}"),
+    }
+}
+
+#[test]
+fn review_saves_a_support_report_without_the_password() {
+    let mut w = on_app_screen();
+    send(&mut w, Msg::OpenReview);
+    assert_eq!(w.page, Page::Review);
+    let labels: Vec<_> = keymap::active(&Ctx::of(&w))
+        .iter()
+        .map(|b| b.label)
+        .collect();
+    assert!(labels.contains(&"p"), "{labels:?}");
+    let fx = send(&mut w, key(KeyCode::Char('p')));
+    let text = match fx.as_slice() {
+        [Effect::SaveReport { file_name, text }] => {
+            assert!(file_name.ends_with(".txt"));
+            text.clone()
+        }
+        other => panic!("expected SaveReport, got {other:?}"),
+    };
+    assert!(text.contains("moxiengage@contoso.onmicrosoft.com"));
+    assert!(!text.contains(CANARY), "canary leaked into the report");
+    // Elsewhere the key does nothing.
+    send(&mut w, Msg::Next);
+    assert_eq!(w.page, Page::Export);
+    assert!(send(&mut w, Msg::SaveReport).is_empty());
+    send(
+        &mut w,
+        Msg::ReportSaved(Ok("/data/moxi/moxiengage-support-report.txt".into())),
+    );
+    assert!(
+        w.status
+            .as_deref()
+            .unwrap_or("")
+            .contains("/data/moxi/moxiengage-support-report.txt")
+    );
+}
+
+#[test]
+fn runtime_writes_the_report_and_the_bundle_with_the_dated_domain_name() {
+    use moxi_setup::tui::export;
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = on_app_screen();
+    send(&mut w, Msg::OpenReview);
+    let fx = send(&mut w, Msg::SaveReport);
+    let [Effect::SaveReport { file_name, text }] = fx.as_slice() else {
+        panic!("expected SaveReport, got {fx:?}");
+    };
+    let Msg::ReportSaved(Ok(p)) = export::write_report(dir.path(), file_name, text) else {
+        panic!("report not written");
+    };
+    let on_disk = std::fs::read_to_string(&p).unwrap();
+    assert!(!on_disk.contains(CANARY));
+
+    let pass = SecretString::from("correct horse battery staple 42");
+    let write = |ow| export::write_bundle(dir.path(), &w.answers, &[], &pass, ow);
+    let today = time::OffsetDateTime::now_utc().date();
+    let name = moxi_setup::bundle::default_file_name("contoso.onmicrosoft.com", today);
+    let Msg::Exported(Ok(p)) = write(Overwrite::Refuse) else {
+        panic!("bundle not written");
+    };
+    assert_eq!(p, dir.path().join(&name));
+    let first = std::fs::read(&p).unwrap();
+    assert!(!String::from_utf8_lossy(&first).contains(CANARY));
+    match write(Overwrite::Refuse) {
+        Msg::ExportExists(e) => assert_eq!(e, p),
+        other => panic!("expected ExportExists, got {other:?}"),
+    }
+    assert_eq!(
+        std::fs::read(&p).unwrap(),
+        first,
+        "refused: the file is untouched"
+    );
+    let Msg::Exported(Ok(_)) = write(Overwrite::Replace) else {
+        panic!("replace failed");
+    };
+    assert_ne!(std::fs::read(&p).unwrap(), first);
 }

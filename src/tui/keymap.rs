@@ -25,6 +25,8 @@ pub enum Action {
     RunChecks,
     Copy,
     SaveScript,
+    /// Save the support report (review page).
+    SaveReport,
     GoTo,
     Review,
     Help,
@@ -42,6 +44,8 @@ pub struct Ctx {
     pub has_scripts: bool,
     pub screen_share: bool,
     pub overlay: bool,
+    /// The export page asks "replace the existing file?" (y/n are answers, not typing).
+    pub asking: bool,
 }
 
 impl Ctx {
@@ -50,6 +54,11 @@ impl Ctx {
         Ctx {
             page: w.page,
             field: match (w.page, w.focus) {
+                (Page::Export, _) if super::export::asking(w) => None,
+                // The folder is free text: any non-secret text kind makes letters typed.
+                (Page::Export, _) if super::export::folder_focused(w) => {
+                    Some(FieldKind::OptionalHttpsUrl)
+                }
                 (Page::Export, _) if w.export.saved.is_none() => Some(FieldKind::Secret),
                 (_, Focus::Field(_)) => w.focused_field().map(|f| f.kind()),
                 (_, Focus::Actions) => None,
@@ -59,6 +68,7 @@ impl Ctx {
             has_scripts: screen.is_some_and(|s| !s.scripts.is_empty()),
             screen_share: w.opts.screen_share,
             overlay: !matches!(w.overlay, Overlay::None),
+            asking: super::export::asking(w),
         }
     }
 
@@ -210,6 +220,24 @@ pub static BINDINGS: &[Binding] = &[
         when: |c| c.page == Page::Resume,
     },
     Binding {
+        keys: &[k(KeyCode::Char('y'))],
+        label: "y",
+        short: "replace it",
+        help: "replace the bundle file that is already there",
+        priority: 1,
+        action: Action::Yes,
+        when: |c| c.asking,
+    },
+    Binding {
+        keys: &[k(KeyCode::Char('n'))],
+        label: "n",
+        short: "keep it",
+        help: "keep the existing file and choose another folder",
+        priority: 1,
+        action: Action::No,
+        when: |c| c.asking,
+    },
+    Binding {
         keys: &[k(KeyCode::Char(' '))],
         label: "Space",
         short: "yes/no",
@@ -253,6 +281,15 @@ pub static BINDINGS: &[Binding] = &[
         priority: 5,
         action: Action::SaveScript,
         when: |c| c.on_screen() && c.has_scripts && c.commands(),
+    },
+    Binding {
+        keys: &[k(KeyCode::Char('p'))],
+        label: "p",
+        short: "support report",
+        help: "save a report for support (no passwords in it)",
+        priority: 4,
+        action: Action::SaveReport,
+        when: |c| c.page == Page::Review && c.commands(),
     },
     Binding {
         keys: &[k(KeyCode::Char('g'))],

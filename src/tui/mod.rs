@@ -4,6 +4,7 @@
 //! Must not do I/O in `update` or `view`; only [`runtime`] touches the terminal, files and
 //! the network (through `crate::checks::run`).
 
+pub mod export;
 pub mod keymap;
 pub mod model;
 pub mod runtime;

@@ -82,8 +82,12 @@ pub enum CheckState {
 pub struct ExportState {
     pub passphrase: Option<SecretString>,
     pub confirm: Option<SecretString>,
-    /// 0: passphrase, 1: confirmation.
+    /// 0: passphrase, 1: confirmation, 2: folder.
     pub focus: usize,
+    /// The folder the bundle goes to (the runtime fills in the data folder at start).
+    pub folder: Input,
+    /// A bundle with this name already exists there: waiting for "replace it?" (y/n).
+    pub exists: Option<PathBuf>,
     pub error: Option<String>,
     /// A bundle is being written.
     pub busy: bool,
@@ -229,6 +233,14 @@ pub enum Msg {
     },
     /// The bundle was written (where), or why not.
     Exported(Result<PathBuf, String>),
+    /// The bundle was not written because this file already exists (the admin is asked).
+    ExportExists(PathBuf),
+    /// Answer "replace the existing bundle?".
+    ReplaceBundle(bool),
+    /// Save the plain-text support report (from the review page).
+    SaveReport,
+    /// The support report was saved (where), or why not.
+    ReportSaved(Result<PathBuf, String>),
 }
 
 /// Something the runtime must do for the wizard.
@@ -255,7 +267,15 @@ pub enum Effect {
         answers: Answers,
         reports: Vec<CheckReport>,
         passphrase: SecretString,
+        /// The folder typed on the export page (empty: the data folder). The file name is
+        /// `bundle::default_file_name(domain, today)`.
+        folder: PathBuf,
+        /// `Refuse` unless the admin said yes to replacing an existing file.
+        overwrite: crate::bundle::Overwrite,
     },
+    /// Write the support report (no secret in it) next to the draft under this file name;
+    /// answer with `ReportSaved`.
+    SaveReport { file_name: String, text: String },
     /// Leave the program (the terminal is restored by the runtime).
     Quit,
 }

@@ -91,6 +91,7 @@ pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
     if notice.is_some() {
         wizard.status = notice;
     }
+    wizard.export.folder = tui_input::Input::new(dirs.data.display().to_string());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -246,35 +247,36 @@ impl Executor {
                 answers,
                 reports,
                 passphrase,
+                folder,
+                overwrite,
             } => {
-                let dir = self.dirs.data.clone();
+                let dir = if folder.as_os_str().is_empty() {
+                    self.dirs.data.clone()
+                } else {
+                    folder
+                };
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
-                    let r = tokio::task::spawn_blocking(move || {
-                        let sub = crate::bundle::Submission::new(&answers, &reports)
-                            .map_err(|e| e.to_string())?;
-                        let stamp = sub
-                            .created_at
-                            .chars()
-                            .filter(|c| c.is_ascii_digit())
-                            .take(14)
-                            .collect::<String>();
-                        let path =
-                            dir.join(format!("moxiengage-{}-{stamp}.age", sub.platform.as_str()));
-                        crate::bundle::write_bundle(
-                            &path,
-                            &sub,
+                    let msg = tokio::task::spawn_blocking(move || {
+                        super::export::write_bundle(
+                            &dir,
+                            &answers,
+                            &reports,
                             &passphrase,
-                            crate::bundle::WORK_FACTOR,
-                            crate::bundle::Overwrite::Refuse,
+                            overwrite,
                         )
-                        .map(|_| path)
-                        .map_err(|e| e.to_string())
                     })
                     .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
-                    let _ = tx.send(Msg::Exported(r));
+                    .unwrap_or_else(|e| Msg::Exported(Err(e.to_string())));
+                    let _ = tx.send(msg);
                 });
+            }
+            Effect::SaveReport { file_name, text } => {
+                let _ = self.tx.send(super::export::write_report(
+                    &self.dirs.data,
+                    &file_name,
+                    &text,
+                ));
             }
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");

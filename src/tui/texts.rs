@@ -78,6 +78,15 @@ pub struct ExportTexts {
     pub mismatch: String,
     pub busy: String,
     pub saved: String,
+    pub folder: String,
+    pub folder_hint: String,
+    pub exists: String,
+    pub kept: String,
+    pub warn_failed: String,
+    pub warn_not_run: String,
+    pub warn_tail: String,
+    pub report_saved: String,
+    pub report_failed: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -2,6 +2,7 @@
 //! awaits, never touches a file, a socket or the terminal; whatever needs doing comes back as
 //! an [`Effect`] for the runtime. Tested without a terminal (`tests/tui_update.rs`).
 
+use super::export;
 use super::keymap::{self, Action, Ctx};
 use super::model::{CheckState, Effect, Focus, Msg, Overlay, Page, StartChoice, Wizard};
 use super::texts::texts;
@@ -15,6 +16,9 @@ use tui_input::{Input, InputRequest};
 /// Applies one message and returns what the runtime must do.
 pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if export::on_msg(w, &msg, &mut fx) {
+        return fx;
+    }
     match msg {
         Msg::Key(key) => on_key(w, key, &mut fx),
         Msg::Paste(text) => on_paste(w, &text),
@@ -133,6 +137,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Ok(name) => demo_started(w, name),
             Err(e) => w.status = Some(e),
         },
+        Msg::ExportExists(_) | Msg::ReplaceBundle(_) | Msg::SaveReport | Msg::ReportSaved(_) => {}
     }
     fx
 }
@@ -171,6 +176,16 @@ fn on_key(w: &mut Wizard, key: KeyEvent, fx: &mut Vec<Effect>) {
         return;
     }
     if w.page == Page::Export {
+        if export::asking(w) {
+            return;
+        }
+        if export::folder_focused(w) {
+            if let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) {
+                w.export.folder.handle(req);
+                w.export.error = None;
+            }
+            return;
+        }
         if let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) {
             let slot = if w.export.focus == 0 {
                 &mut w.export.passphrase
@@ -256,8 +271,11 @@ fn act(w: &mut Wizard, a: Action, fx: &mut Vec<Effect>) {
                 start(w, *c, fx);
             }
         }
+        Action::Yes if export::asking(w) => export::replace(w, true, fx),
+        Action::No if export::asking(w) => export::replace(w, false, fx),
         Action::Yes => resume(w, true, fx),
         Action::No => resume(w, false, fx),
+        Action::SaveReport => export::save_report(w, fx),
         Action::Toggle => {
             if w.focused_field() == Some(FieldId::IgnoreTlsTrust) {
                 w.answers.ignore_tls_trust = !w.answers.ignore_tls_trust;
@@ -346,9 +364,16 @@ fn forward(w: &mut Wizard, fx: &mut Vec<Effect>) {
             Some(ReviewItem::Export) | None => go_page(w, Page::Export, fx),
         },
         Page::Export => {
-            if w.export.focus == 0 {
+            if export::asking(w) || w.export.saved.is_some() {
+            } else if w.export.focus == 0 {
                 w.export.focus = 1;
                 w.revealed = false;
+            } else if w.export.focus == 1 {
+                // The pair is judged when the confirmation is left, so a mistake shows at once.
+                if passphrase_pair(w).is_some() {
+                    w.export.focus = 2;
+                    w.revealed = false;
+                }
             } else {
                 export(w, fx);
             }
@@ -362,37 +387,36 @@ fn export(w: &mut Wizard, fx: &mut Vec<Effect>) {
     if w.export.busy || w.platform.is_none() {
         return;
     }
+    let Some(p) = passphrase_pair(w) else { return };
+    w.export.busy = true;
+    w.export.error = None;
+    fx.push(export::bundle_effect(
+        w,
+        p,
+        crate::bundle::Overwrite::Refuse,
+    ));
+}
+
+/// The passphrase when it is strong enough and confirmed; else the reason is shown and the
+/// field to fix gets the keyboard.
+fn passphrase_pair(w: &mut Wizard) -> Option<SecretString> {
     let (Some(p), c) = (w.export.passphrase.clone(), w.export.confirm.clone()) else {
         w.export.error = Some(texts().export.empty.clone());
         w.export.focus = 0;
-        return;
+        return None;
     };
     if let Err(e) = crate::bundle::passphrase_strength_vs(&p, w.answers.service_password.as_ref()) {
         w.export.error = Some(e);
         w.export.focus = 0;
-        return;
+        return None;
     }
     if c.as_ref().map(|c| c.expose_secret()) != Some(p.expose_secret()) {
         w.export.error = Some(texts().export.mismatch.clone());
         w.export.confirm = None;
         w.export.focus = 1;
-        return;
+        return None;
     }
-    w.export.busy = true;
-    w.export.error = None;
-    let reports = w
-        .checks
-        .values()
-        .filter_map(|c| match c {
-            CheckState::Done(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect();
-    fx.push(Effect::ExportBundle {
-        answers: w.answers.clone(),
-        reports,
-        passphrase: p,
-    });
+    Some(p)
 }
 
 fn start(w: &mut Wizard, choice: StartChoice, fx: &mut Vec<Effect>) {
@@ -651,6 +675,12 @@ fn edit_secret(cur: Option<&SecretString>, req: InputRequest) -> Option<SecretSt
 }
 
 fn on_paste(w: &mut Wizard, text: &str) {
+    if export::folder_focused(w) {
+        for c in clean_pasted(text).chars() {
+            w.export.folder.handle(InputRequest::InsertChar(c));
+        }
+        return;
+    }
     if w.page == Page::Export {
         let pasted = text.trim_end_matches(['\r', '\n']);
         let slot = if w.export.focus == 0 {

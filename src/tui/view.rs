@@ -774,6 +774,9 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         .filter(|c| matches!(c, CheckState::Done(_)))
         .count();
     lines.push(Line::raw(format!("  · the results of {done} live checks")));
+    if let Some(warn) = super::export::warning(w) {
+        lines.push(Line::styled(format!("⚠ {warn}"), t.warn()));
+    }
     lines.push(Line::raw(""));
     if let Some(p) = &w.export.saved {
         lines.push(Line::styled(
@@ -818,6 +821,37 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         if focused {
             cursor = Some((3 + visible.chars().count() as u16, lines.len() as u16 - 1));
         }
+    }
+    let focused = super::export::folder_focused(w);
+    let folder = w.export.folder.value();
+    let marker = if focused { "› " } else { "  " };
+    lines.push(Line::styled(format!("{marker}{}", tx.folder), t.title()));
+    let visible: String = folder
+        .chars()
+        .skip((folder.chars().count() + 1).saturating_sub(width))
+        .collect();
+    let style = if focused { t.focus() } else { Style::new() };
+    lines.push(Line::from(vec![
+        Span::raw("  ["),
+        Span::styled(format!("{visible:<width$}"), style),
+        Span::raw("]"),
+    ]));
+    if focused {
+        cursor = Some((3 + visible.chars().count() as u16, lines.len() as u16 - 1));
+    }
+    let domain = w.answers.account_domain().unwrap_or_default();
+    lines.push(Line::styled(
+        format!(
+            "  {} moxiengage-{}-<today's date>.age",
+            tx.folder_hint,
+            if domain.is_empty() { "bundle" } else { &domain }
+        ),
+        t.dim(),
+    ));
+    if let Some(p) = &w.export.exists {
+        lines.push(Line::styled(format!("? {}", tx.exists), t.warn()));
+        lines.push(Line::raw(format!("  {}", p.display())));
+        cursor = None;
     }
     if let Some(e) = &w.export.error {
         lines.push(Line::styled(format!("✘ {e}"), t.error()));
