@@ -9,6 +9,7 @@ use moxi_setup::bundle::Overwrite;
 use moxi_setup::bundle::draft::Draft;
 use moxi_setup::checks::{CheckId, CheckReport, Progress, Status};
 use moxi_setup::guide::GuideStep;
+use moxi_setup::secrets::{MemoryStore, SecretStore, password_key};
 use moxi_setup::tui::keymap::{self, Ctx};
 use moxi_setup::tui::{
     CheckState, Effect, Focus, Msg, Overlay, Page, StartChoice, UiOptions, Wizard,
@@ -763,4 +764,122 @@ fn runtime_writes_the_report_and_the_bundle_with_the_dated_domain_name() {
         panic!("replace failed");
     };
     assert_ne!(std::fs::read(&p).unwrap(), first);
+}
+
+fn with_keychain(w: &mut Wizard) {
+    let fx = send(
+        w,
+        Msg::KeychainReady {
+            store: Some("memory (not kept)".into()),
+            notice: None,
+        },
+    );
+    assert!(fx.is_empty(), "nothing to load before a platform: {fx:?}");
+}
+
+/// Runs a keychain effect against a store the way the runtime does.
+fn run_keychain(store: &dyn SecretStore, fx: &[Effect]) -> Vec<Msg> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::StorePassword { key, secret } => Some(Msg::PasswordRemembered(
+                store.set(key, secret).map_err(|e| e.to_string()),
+            )),
+            Effect::LoadPassword { key } => Some(Msg::PasswordLoaded(store.get(key).unwrap())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_typed_password_is_remembered_after_yes_and_loaded_on_resume() {
+    let store = MemoryStore::new();
+    let mut w = wizard();
+    with_keychain(&mut w);
+    send(&mut w, Msg::Start(StartChoice::Microsoft365));
+    type_text(&mut w, "moxiengage@contoso.onmicrosoft.com");
+    send(&mut w, key(KeyCode::Tab));
+    type_text(&mut w, CANARY);
+    // Typing does not ask; leaving the field does, once.
+    assert!(!w.keychain.asking);
+    let fx = send(&mut w, key(KeyCode::Tab));
+    assert!(w.keychain.asking);
+    assert!(!fx.iter().any(|e| matches!(e, Effect::StorePassword { .. })));
+    assert!(render(&w, 100, 30).contains("(y/n)"));
+    assert!(!render(&w, 100, 30).contains(CANARY));
+    let labels: Vec<_> = keymap::active(&Ctx::of(&w))
+        .iter()
+        .map(|b| b.label)
+        .collect();
+    assert!(labels.contains(&"y"), "{labels:?}");
+    let fx = send(&mut w, key(KeyCode::Char('y')));
+    assert!(!w.keychain.asking);
+    match fx.as_slice() {
+        [Effect::StorePassword { key, secret }] => {
+            assert_eq!(key, &password_key("moxiengage@contoso.onmicrosoft.com"));
+            assert_eq!(secret.expose_secret(), CANARY);
+        }
+        other => panic!("expected StorePassword, got {other:?}"),
+    }
+    for m in run_keychain(&store, &fx) {
+        send(&mut w, m);
+    }
+    assert!(w.status.as_deref().unwrap_or("").contains("remembered"));
+    // Asked once per sitting.
+    send(&mut w, shift_tab());
+    send(&mut w, key(KeyCode::Tab));
+    assert!(!w.keychain.asking);
+    let d = w.draft();
+
+    // Next sitting: resume, the runtime loads it from the store.
+    let (mut again, _) = Wizard::init(UiOptions::default(), test_guides(), Some(d));
+    with_keychain(&mut again);
+    let fx = send(&mut again, key(KeyCode::Char('y')));
+    assert!(again.answers.service_password.is_none());
+    let msgs = run_keychain(&store, &fx);
+    assert_eq!(msgs.len(), 1, "one load: {fx:?}");
+    for m in msgs {
+        send(&mut again, m);
+    }
+    assert_eq!(
+        again
+            .answers
+            .service_password
+            .as_ref()
+            .map(|p| p.expose_secret()),
+        Some(CANARY)
+    );
+}
+
+#[test]
+fn no_means_not_remembered_and_no_keychain_is_said_once_and_never_asked() {
+    let mut w = wizard();
+    with_keychain(&mut w);
+    send(&mut w, Msg::Start(StartChoice::Microsoft365));
+    type_text(&mut w, "moxiengage@contoso.onmicrosoft.com");
+    send(&mut w, key(KeyCode::Tab));
+    type_text(&mut w, CANARY);
+    send(&mut w, key(KeyCode::Tab));
+    let fx = send(&mut w, key(KeyCode::Char('n')));
+    assert!(fx.is_empty());
+    assert!(!w.keychain.asking && w.keychain.answered);
+
+    let mut w = wizard();
+    send(
+        &mut w,
+        Msg::KeychainReady {
+            store: None,
+            notice: Some("No password vault here.".into()),
+        },
+    );
+    assert_eq!(w.status.as_deref(), Some("No password vault here."));
+    send(&mut w, Msg::Start(StartChoice::Microsoft365));
+    type_text(&mut w, "moxiengage@contoso.onmicrosoft.com");
+    send(&mut w, key(KeyCode::Tab));
+    type_text(&mut w, CANARY);
+    let fx = send(&mut w, key(KeyCode::Tab));
+    assert!(!w.keychain.asking);
+    assert!(!fx.iter().any(|e| matches!(
+        e,
+        Effect::StorePassword { .. } | Effect::LoadPassword { .. }
+    )));
 }

@@ -54,6 +54,7 @@ impl Ctx {
         Ctx {
             page: w.page,
             field: match (w.page, w.focus) {
+                _ if super::keychain::asking(w) => None,
                 (Page::Export, _) if super::export::asking(w) => None,
                 // The folder is free text: any non-secret text kind makes letters typed.
                 (Page::Export, _) if super::export::folder_focused(w) => {
@@ -68,7 +69,7 @@ impl Ctx {
             has_scripts: screen.is_some_and(|s| !s.scripts.is_empty()),
             screen_share: w.opts.screen_share,
             overlay: !matches!(w.overlay, Overlay::None),
-            asking: super::export::asking(w),
+            asking: super::export::asking(w) || super::keychain::asking(w),
         }
     }
 
@@ -222,8 +223,8 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[k(KeyCode::Char('y'))],
         label: "y",
-        short: "replace it",
-        help: "replace the bundle file that is already there",
+        short: "yes",
+        help: "yes: remember the password / replace the existing bundle file",
         priority: 1,
         action: Action::Yes,
         when: |c| c.asking,
@@ -231,8 +232,8 @@ pub static BINDINGS: &[Binding] = &[
     Binding {
         keys: &[k(KeyCode::Char('n'))],
         label: "n",
-        short: "keep it",
-        help: "keep the existing file and choose another folder",
+        short: "no",
+        help: "no: do not remember it / keep the existing bundle file",
         priority: 1,
         action: Action::No,
         when: |c| c.asking,

@@ -5,6 +5,7 @@
 //! the network (through `crate::checks::run`).
 
 pub mod export;
+pub mod keychain;
 pub mod keymap;
 pub mod model;
 pub mod runtime;

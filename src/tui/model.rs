@@ -174,6 +174,8 @@ pub struct Wizard {
     /// Where the last script was saved.
     pub saved_script: Option<PathBuf>,
     pub export: ExportState,
+    /// The OS keychain: whether there is one and whether "remember?" was asked.
+    pub keychain: super::keychain::KeychainState,
     pub quit: bool,
 }
 
@@ -241,6 +243,17 @@ pub enum Msg {
     SaveReport,
     /// The support report was saved (where), or why not.
     ReportSaved(Result<PathBuf, String>),
+    /// The runtime opened the keychain at start: its name, or the notice to show once.
+    KeychainReady {
+        store: Option<String>,
+        notice: Option<String>,
+    },
+    /// Answer "remember the password in the keychain?".
+    RememberPassword(bool),
+    /// The remembered password (None: nothing remembered for this account).
+    PasswordLoaded(Option<SecretString>),
+    /// The password was stored in the keychain, or why not.
+    PasswordRemembered(Result<(), String>),
 }
 
 /// Something the runtime must do for the wizard.
@@ -276,6 +289,10 @@ pub enum Effect {
     /// Write the support report (no secret in it) next to the draft under this file name;
     /// answer with `ReportSaved`.
     SaveReport { file_name: String, text: String },
+    /// Read the remembered password under this key; answer with `PasswordLoaded`.
+    LoadPassword { key: String },
+    /// Remember this password under this key; answer with `PasswordRemembered`.
+    StorePassword { key: String, secret: SecretString },
     /// Leave the program (the terminal is restored by the runtime).
     Quit,
 }
@@ -318,6 +335,7 @@ impl Wizard {
             },
             saved_script: None,
             export: ExportState::default(),
+            keychain: Default::default(),
             quit: false,
         };
         let mut fx = Vec::new();

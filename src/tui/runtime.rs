@@ -184,6 +184,8 @@ struct Executor {
     cancels: HashMap<u64, CancellationToken>,
     /// The simulated tenant of `--demo`, kept alive for the whole run.
     sim: Option<crate::sim::SimHandle>,
+    /// The OS keychain, when this computer has one (never in `--demo`).
+    secrets: Option<Box<dyn crate::secrets::SecretStore>>,
 }
 
 impl Executor {
@@ -271,6 +273,23 @@ impl Executor {
                     let _ = tx.send(msg);
                 });
             }
+            Effect::LoadPassword { key } => {
+                let found = match &self.secrets {
+                    Some(s) => s.get(&key).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "keychain read failed");
+                        None
+                    }),
+                    None => None,
+                };
+                let _ = self.tx.send(Msg::PasswordLoaded(found));
+            }
+            Effect::StorePassword { key, secret } => {
+                let r = match &self.secrets {
+                    Some(s) => s.set(&key, &secret).map_err(|e| e.to_string()),
+                    None => Err(crate::bundle::text::t("keychain.unavailable").to_string()),
+                };
+                let _ = self.tx.send(Msg::PasswordRemembered(r));
+            }
             Effect::SaveReport { file_name, text } => {
                 let _ = self.tx.send(super::export::write_report(
                     &self.dirs.data,
@@ -311,12 +330,26 @@ async fn run_loop(
     ctx: checks::Context,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
+    // The demo must never read or write the real keychain.
+    let opened = if wizard.opts.demo.is_some() {
+        crate::secrets::OpenedStore {
+            store: None,
+            notice: None,
+        }
+    } else {
+        crate::secrets::open_os_store()
+    };
+    let _ = tx.send(Msg::KeychainReady {
+        store: opened.store.as_ref().map(|s| s.kind().label().to_string()),
+        notice: opened.notice,
+    });
     let mut exec = Executor {
         tx: tx.clone(),
         dirs,
         ctx,
         cancels: HashMap::new(),
         sim: None,
+        secrets: opened.store,
     };
     let input_tx = tx.clone();
     tokio::spawn(async move {

@@ -15,6 +15,7 @@ pub struct Texts {
     pub resume: ResumeTexts,
     pub review: ReviewTexts,
     pub export: ExportTexts,
+    pub keychain: KeychainTexts,
     pub banners: Banners,
     pub demo: DemoTexts,
     pub small: Small,
@@ -87,6 +88,15 @@ pub struct ExportTexts {
     pub warn_tail: String,
     pub report_saved: String,
     pub report_failed: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct KeychainTexts {
+    pub offer: String,
+    pub remembered: String,
+    pub loaded: String,
+    pub failed: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

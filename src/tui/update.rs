@@ -3,6 +3,7 @@
 //! an [`Effect`] for the runtime. Tested without a terminal (`tests/tui_update.rs`).
 
 use super::export;
+use super::keychain;
 use super::keymap::{self, Action, Ctx};
 use super::model::{CheckState, Effect, Focus, Msg, Overlay, Page, StartChoice, Wizard};
 use super::texts::texts;
@@ -16,7 +17,7 @@ use tui_input::{Input, InputRequest};
 /// Applies one message and returns what the runtime must do.
 pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if export::on_msg(w, &msg, &mut fx) {
+    if export::on_msg(w, &msg, &mut fx) || keychain::on_msg(w, &msg, &mut fx) {
         return fx;
     }
     match msg {
@@ -137,7 +138,14 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             Ok(name) => demo_started(w, name),
             Err(e) => w.status = Some(e),
         },
-        Msg::ExportExists(_) | Msg::ReplaceBundle(_) | Msg::SaveReport | Msg::ReportSaved(_) => {}
+        Msg::ExportExists(_)
+        | Msg::ReplaceBundle(_)
+        | Msg::SaveReport
+        | Msg::ReportSaved(_)
+        | Msg::KeychainReady { .. }
+        | Msg::RememberPassword(_)
+        | Msg::PasswordLoaded(_)
+        | Msg::PasswordRemembered(_) => {}
     }
     fx
 }
@@ -173,6 +181,10 @@ fn on_key(w: &mut Wizard, key: KeyEvent, fx: &mut Vec<Effect>) {
     let ctx = Ctx::of(w);
     if let Some(action) = keymap::lookup(&ctx, &key) {
         act(w, action, fx);
+        return;
+    }
+    // While "remember the password?" waits, other keys type nothing.
+    if keychain::asking(w) {
         return;
     }
     if w.page == Page::Export {
@@ -271,6 +283,8 @@ fn act(w: &mut Wizard, a: Action, fx: &mut Vec<Effect>) {
                 start(w, *c, fx);
             }
         }
+        Action::Yes if keychain::asking(w) => keychain::answer(w, true, fx),
+        Action::No if keychain::asking(w) => keychain::answer(w, false, fx),
         Action::Yes if export::asking(w) => export::replace(w, true, fx),
         Action::No if export::asking(w) => export::replace(w, false, fx),
         Action::Yes => resume(w, true, fx),
@@ -449,6 +463,7 @@ fn resume(w: &mut Wizard, yes: bool, fx: &mut Vec<Effect>) {
     match w.pending_draft.take() {
         Some(d) if yes => {
             w.apply_draft(d);
+            fx.extend(keychain::load_effect(w));
             maybe_auto_checks(w, fx);
         }
         _ => {
@@ -604,6 +619,7 @@ fn leave_focus(w: &mut Wizard) {
             }
         }
         validate_field(w, f);
+        keychain::on_leave(w, f);
     }
     w.revealed = false;
 }
