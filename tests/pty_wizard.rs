@@ -57,6 +57,7 @@ impl Session {
             cmd.arg(a);
         }
         cmd.env("MOXI_SETUP_HOME", home);
+        cmd.env("MOXI_SETUP_NO_KEYCHAIN", "1");
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
         cmd.env_remove("ACCESSIBLE");

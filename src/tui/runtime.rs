@@ -330,8 +330,10 @@ async fn run_loop(
     ctx: checks::Context,
 ) -> std::io::Result<()> {
     let (tx, mut rx) = unbounded_channel::<Msg>();
-    // The demo must never read or write the real keychain.
-    let opened = if wizard.opts.demo.is_some() {
+    // The demo (and tests driving the binary, through MOXI_SETUP_NO_KEYCHAIN) must never read
+    // or write the real keychain.
+    let no_keychain = std::env::var_os("MOXI_SETUP_NO_KEYCHAIN").is_some_and(|v| !v.is_empty());
+    let opened = if wizard.opts.demo.is_some() || no_keychain {
         crate::secrets::OpenedStore {
             store: None,
             notice: None,
