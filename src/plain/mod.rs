@@ -496,7 +496,10 @@ impl App {
             }
             return Flow::Continue;
         }
-        self.dispatch(Msg::SetText(f, l));
+        // A lone dash empties the field (Enter alone keeps the value, so this is the way to
+        // take back an optional answer such as a typed EWS address).
+        let value = if l == "-" { String::new() } else { l };
+        self.dispatch(Msg::SetText(f, value));
         match self.w.errors.get(&f).cloned() {
             // A value that was typed and refused is asked for again at once.
             Some(e) => self.con.line(&tf("fields.invalid", &[("reason", e.trim())])),
