@@ -39,7 +39,9 @@ pub const PASSWORD_ENV: &str = "MOXI_SETUP_PASSWORD";
 pub const PASSPHRASE_ENV: &str = "MOXI_SETUP_PASSPHRASE";
 
 /// Words typed at any question that are commands, not answers.
-const COMMANDS: &[&str] = &["back", "help", "?", "review", "quit", "exit", "show", "checks"];
+const COMMANDS: &[&str] = &[
+    "back", "help", "?", "review", "quit", "exit", "show", "checks",
+];
 
 /// Runs the wizard as line prompts on stdin/stdout until the admin quits, input ends or the
 /// bundle is exported.
@@ -502,7 +504,9 @@ impl App {
         self.dispatch(Msg::SetText(f, value));
         match self.w.errors.get(&f).cloned() {
             // A value that was typed and refused is asked for again at once.
-            Some(e) => self.con.line(&tf("fields.invalid", &[("reason", e.trim())])),
+            Some(e) => self
+                .con
+                .line(&tf("fields.invalid", &[("reason", e.trim())])),
             None => self.forward(f),
         }
         Flow::Continue
@@ -518,7 +522,9 @@ impl App {
                         .line(&tf("fields.secret_from_env", &[("label", &label)]));
                     self.dispatch(Msg::SetSecret(f, s));
                 }
-                None => self.con.line(&tf("fields.secret_piped", &[("label", &label)])),
+                None => self
+                    .con
+                    .line(&tf("fields.secret_piped", &[("label", &label)])),
             }
             self.forward(f);
             return Flow::Continue;
@@ -534,7 +540,9 @@ impl App {
                 } else {
                     self.dispatch(Msg::SetSecret(f, s));
                     match self.w.errors.get(&f).cloned() {
-                        Some(e) => self.con.line(&tf("fields.invalid", &[("reason", e.trim())])),
+                        Some(e) => self
+                            .con
+                            .line(&tf("fields.invalid", &[("reason", e.trim())])),
                         None => self.forward(f),
                     }
                 }
@@ -792,10 +800,7 @@ impl App {
 }
 
 fn labels(ids: &[CheckId]) -> String {
-    ids.iter()
-        .map(|c| c.label())
-        .collect::<Vec<_>>()
-        .join(", ")
+    ids.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
 }
 
 /// Where the bundle goes unless the admin names a folder: their Documents folder, else the

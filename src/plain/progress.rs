@@ -66,10 +66,7 @@ impl CheckPrinter {
 
     fn pump(&mut self) -> String {
         let mut s = String::new();
-        loop {
-            let Some(&front) = self.queue.front() else {
-                break;
-            };
+        while let Some(&front) = self.queue.front() {
             if self.open.is_none() {
                 s.push_str(&tf("checks.checking", &[("what", front.label())]));
                 self.open = Some(front);

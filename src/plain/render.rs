@@ -399,7 +399,10 @@ mod tests {
 
     #[test]
     fn prompts_show_brackets_only_when_there_is_a_value() {
-        assert_eq!(prompt("Tenant ID", Some("contoso.com")), "Tenant ID [contoso.com]: ");
+        assert_eq!(
+            prompt("Tenant ID", Some("contoso.com")),
+            "Tenant ID [contoso.com]: "
+        );
         assert_eq!(prompt("Tenant ID", None), "Tenant ID: ");
     }
 }
