@@ -551,6 +551,11 @@ async fn every_exchange_scenario_of_the_catalogue_is_covered_here() {
         "ex2016-test-user-no-mailbox",
         "ex2016-busy",
         "exse-ready",
+        "ex2016-redirect-url",
+        "ex2016-redirect-url-http",
+        "ex2016-redirect-chain",
+        "ex2016-http-redirect-foreign",
+        "ex2016-service-account-no-mailbox",
     ];
     for s in sim::scenarios() {
         if s.platform == Platform::ExchangeServer {
@@ -620,4 +625,92 @@ async fn the_simulated_autodiscover_json_answer_parses() {
         let body = resp.bytes().await.unwrap();
         assert_eq!(parse_v2_json(&body).unwrap().url, want);
     }
+}
+
+#[tokio::test]
+async fn a_redirect_url_to_the_mail_server_is_followed() {
+    let r = run("ex2016-redirect-url", |a| a.ews_url.clear()).await;
+    r.expect(ExDiscover, Status::Pass, "", None);
+    assert_eq!(
+        r.get(ExDiscover)
+            .evidence
+            .get("ews_url")
+            .map(String::as_str),
+        Some("https://mail.contoso.example/EWS/Exchange.asmx"),
+        "{:#?}",
+        r.get(ExDiscover)
+    );
+    r.all_pass_but(&[ExVersion]);
+}
+
+#[tokio::test]
+async fn a_redirect_url_to_plain_http_is_refused() {
+    let r = run("ex2016-redirect-url-http", |a| a.ews_url.clear()).await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-INSECURE",
+        Some("ex2016/3.4"),
+    );
+    r.expect(ExTls, Status::Skip, "", None);
+}
+
+#[tokio::test]
+async fn a_same_domain_redirect_chain_stops_after_ten() {
+    // Twelve redirectAddr hops inside contoso.example: each new address asks the same
+    // Autodiscover URLs again (that is not a loop), and the eleventh redirect is refused.
+    let r = run("ex2016-redirect-chain", |a| a.ews_url.clear()).await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-LIMIT",
+        Some("ex2016/3.4"),
+    );
+    assert_eq!(
+        r.get(ExDiscover)
+            .evidence
+            .get("redirects")
+            .map(String::as_str),
+        Some("11")
+    );
+}
+
+#[tokio::test]
+async fn an_http_redirect_to_a_look_alike_domain_gets_nothing() {
+    let r = run("ex2016-http-redirect-foreign", |a| a.ews_url.clear()).await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-FOREIGN-DOMAIN",
+        Some("ex2016/3.4"),
+    );
+    assert!(
+        !r.sim
+            .requests()
+            .iter()
+            .any(|q| q.host.contains("contoso-mail")),
+        "the look-alike host was contacted"
+    );
+}
+
+#[tokio::test]
+async fn a_service_account_without_mailbox_is_sent_to_step_1_3() {
+    let r = run("ex2016-service-account-no-mailbox", |_| {}).await;
+    r.expect(ExDiscover, Status::Pass, "", None);
+    r.expect(
+        ExSelf,
+        Status::Fail,
+        "ErrorMissingEmailAddress",
+        Some("ex2016/1.3"),
+    );
+    r.expect(
+        ExImpersonateSelf,
+        Status::Fail,
+        "ErrorNonExistentMailbox",
+        Some("ex2016/1.3"),
+    );
+    r.expect(ExImpersonateTestUser, Status::Pass, "", None);
+    // Without a typed address, Autodiscover cannot find an account that has no mailbox.
+    let r = run("ex2016-service-account-no-mailbox", |a| a.ews_url.clear()).await;
+    r.expect(ExDiscover, Status::Fail, "POX500", Some("ex2016/3.4"));
 }

@@ -434,6 +434,26 @@ async fn test_user_without_mailbox() {
 }
 
 #[tokio::test]
+async fn test_user_with_frontline_licence_is_blocked() {
+    let mut want = signed_in();
+    want.extend([
+        (M365Ews, Pass, "", Some("m365/4.23")),
+        (M365ImpersonateSelf, Pass, "", Some("m365/2.7")),
+        (M365ImpersonateTestUser, Fail, "HTTP403", Some("m365/5.1")),
+        (M365PasswordExpiry, Pass, "", Some("m365/3.10")),
+    ]);
+    let (h, r) = scenario("m365-test-user-kiosk-licence", want).await;
+    let t = find(&r, M365ImpersonateTestUser);
+    let cmd = t.command.as_deref().unwrap_or_default();
+    assert!(
+        cmd.contains("Set-CASMailbox -Identity agent@contoso.onmicrosoft.com -EwsEnabled $true"),
+        "{cmd}"
+    );
+    assert!(t.detail.contains("Kiosk"), "{}", t.detail);
+    h.shutdown().await;
+}
+
+#[tokio::test]
 async fn throttled_then_success() {
     let h = start("m365-throttled").await;
     let (r, events) = run(
@@ -532,6 +552,7 @@ async fn every_m365_scenario_is_covered_here() {
         "m365-throttled",
         "m365-password-expires",
         "m365-unavailable",
+        "m365-test-user-kiosk-licence",
     ];
     for s in sim::scenarios() {
         if s.platform == Platform::Microsoft365 {
@@ -795,4 +816,42 @@ async fn credentials_never_go_to_plain_http() {
     .unwrap_err();
     assert_eq!(err.code, "NOT-HTTPS");
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_host_that_does_not_answer_in_time_is_named() {
+    // The sim holds every answer for a minute; the client gives up after its own timeout.
+    let h = start_with("m365-guide-2021", Duration::from_secs(60)).await;
+    let mut cfg = h.net_config();
+    cfg.timeout = Duration::from_millis(500);
+    let ctx = Context {
+        net: Net::new(cfg).unwrap(),
+    };
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let r = tokio::time::timeout(
+        Duration::from_secs(50),
+        checks::run(
+            &ctx,
+            &answers_for("m365-guide-2021"),
+            &[M365Tenant, M365Realm],
+            tx,
+            CancellationToken::new(),
+        ),
+    )
+    .await
+    .expect("checks hung");
+    assert_rows(
+        "timeouts",
+        &r,
+        &[
+            (M365Tenant, Fail, "TIMEOUT", None),
+            (M365Realm, Fail, "TIMEOUT", None),
+        ],
+    );
+    assert!(
+        r[0].summary.contains("login.microsoftonline.com"),
+        "{}",
+        r[0].summary
+    );
+    h.shutdown().await;
 }

@@ -3,7 +3,7 @@
 //! script of a guide under a header naming its shell.
 
 use assert_cmd::Command;
-use moxi_setup::answers::{Answers, Platform};
+use moxi_setup::answers::{Answers, FieldId, Platform};
 use moxi_setup::guide::{self, scripts};
 use std::io::Write;
 
@@ -110,7 +110,7 @@ fn the_commands_the_guides_promise_are_there() {
         ),
         (
             "graph-password-never-expires",
-            "Connect-MgGraph -TenantId {{tenant}} -Scopes User.ReadWrite.All",
+            "Connect-MgGraph -Scopes User.ReadWrite.All",
         ),
         (
             "graph-password-never-expires",
@@ -235,7 +235,6 @@ fn values_not_typed_yet_show_a_hint_not_an_empty_string() {
         out.contains("-UserId <service account address> -PasswordPolicies"),
         "{out}"
     );
-    assert!(out.contains("-TenantId <tenant ID or domain>"), "{out}");
     assert!(
         !out.contains("''"),
         "an empty value must not become an empty literal"
@@ -254,6 +253,42 @@ fn pasted_whitespace_is_not_carried_into_a_command() {
         out.contains("-Members 'moxiengage@contoso.example'"),
         "{out}"
     );
+}
+
+/// The answer a placeholder is filled from.
+fn source_field(p: scripts::Placeholder) -> FieldId {
+    match p {
+        scripts::Placeholder::ServiceAccount | scripts::Placeholder::AccountDomain => {
+            FieldId::ServiceAccount
+        }
+        scripts::Placeholder::TestUser => FieldId::TestUser,
+        scripts::Placeholder::ClientId => FieldId::ClientId,
+        scripts::Placeholder::Tenant => FieldId::Tenant,
+    }
+}
+
+#[test]
+fn a_screen_offers_only_scripts_whose_values_are_known_by_then() {
+    for p in [Platform::Microsoft365, Platform::ExchangeServer] {
+        let g = guide::guide(p).unwrap_or_else(|e| panic!("{e}"));
+        let mut known = std::collections::BTreeSet::new();
+        for (_, sc) in g.screens() {
+            known.extend(sc.fields.iter().copied());
+            for name in &sc.scripts {
+                let s = scripts::get(name).unwrap_or_else(|| panic!("{name}"));
+                for ph in scripts::Placeholder::ALL {
+                    if s.template.contains(&format!("{{{{{}}}}}", ph.name())) {
+                        assert!(
+                            known.contains(&source_field(ph)),
+                            "{}: {name} needs {} before the admin has typed it",
+                            sc.id,
+                            ph.name()
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -366,10 +401,6 @@ fn the_command_fills_values_from_an_answers_file() {
         "{out}"
     );
     assert!(
-        out.contains("-TenantId '3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f'"),
-        "{out}"
-    );
-    assert!(
         out.contains("$app = '9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d'"),
         "{out}"
     );
@@ -440,7 +471,7 @@ fn the_command_refuses_bad_input_with_exit_code_2() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        all.contains("Passwords never go in the answers file"),
+        all.contains("passwords are never read from a file"),
         "{all}"
     );
     assert!(

@@ -498,3 +498,60 @@ fn footer_keeps_help_and_drops_by_priority() {
     let help: Vec<_> = keymap::active(&ctx).iter().map(|b| b.label).collect();
     assert!(wide.iter().all(|(k, _)| help.contains(k)));
 }
+
+#[test]
+fn export_asks_for_a_passphrase_twice_and_then_writes_the_bundle() {
+    let mut w = on_app_screen();
+    send(&mut w, Msg::OpenReview);
+    send(&mut w, Msg::Next);
+    assert_eq!(w.page, Page::Export);
+    // Letters are typed into the passphrase, not taken as commands.
+    type_text(&mut w, "short");
+    assert!(!w.quit);
+    let fx = send(&mut w, key(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert_eq!(w.export.focus, 1);
+    send(&mut w, key(KeyCode::Enter));
+    assert!(w.export.error.is_some(), "a short passphrase is refused");
+    assert_eq!(w.export.focus, 0);
+    send(&mut w, ctrl('u'));
+    type_text(&mut w, "correct horse battery staple 42");
+    send(&mut w, key(KeyCode::Enter));
+    type_text(&mut w, "correct horse battery staple 43");
+    let fx = send(&mut w, key(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert!(
+        w.export.error.is_some(),
+        "a different confirmation is refused"
+    );
+    type_text(&mut w, "correct horse battery staple 42");
+    let fx = send(&mut w, key(KeyCode::Enter));
+    match fx.as_slice() {
+        [
+            Effect::ExportBundle {
+                answers,
+                passphrase,
+                ..
+            },
+        ] => {
+            assert_eq!(
+                passphrase.expose_secret(),
+                "correct horse battery staple 42"
+            );
+            assert_eq!(
+                answers.service_account,
+                "moxiengage@contoso.onmicrosoft.com"
+            );
+        }
+        other => panic!("expected ExportBundle, got {other:?}"),
+    }
+    assert!(w.export.busy);
+    assert!(!render(&w, 80, 24).contains("battery"));
+    send(
+        &mut w,
+        Msg::Exported(Ok(std::path::PathBuf::from("/x/moxiengage.age"))),
+    );
+    assert!(!w.export.busy);
+    assert!(w.export.passphrase.is_none());
+    assert!(render(&w, 80, 24).contains("/x/moxiengage.age"));
+}

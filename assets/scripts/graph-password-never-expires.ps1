@@ -4,7 +4,7 @@
 # (guide steps 3.7 to 3.12). Needs the Global Administrator or Password Administrator role.
 # Replaces the retired Connect-AzureAD / Set-AzureADUser / Get-AzureADUser commands.
 
-Connect-MgGraph -TenantId {{tenant}} -Scopes User.ReadWrite.All
+Connect-MgGraph -Scopes User.ReadWrite.All
 
 Update-MgUser -UserId {{service_account}} -PasswordPolicies DisablePasswordExpiration
 

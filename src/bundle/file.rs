@@ -65,7 +65,10 @@ impl fmt::Display for BundleError {
             )),
             BundleError::TooMuchWork { required, max } => f.write_str(&tf(
                 "error.too_much_work",
-                &[("required", &required.to_string()), ("max", &max.to_string())],
+                &[
+                    ("required", &required.to_string()),
+                    ("max", &max.to_string()),
+                ],
             )),
             BundleError::Exists(p) => {
                 f.write_str(&tf("error.exists", &[("path", &p.display().to_string())]))
@@ -148,16 +151,65 @@ pub fn write_bundle(
         source: std::io::Error::other(e.to_string()),
     })?;
     drop(plain);
+    if let Some(dir) = path.parent() {
+        sweep_stale_temps(dir, STALE_TEMP_AGE);
+    }
     atomic::write(path, armored.as_bytes(), overwrite)?;
     Ok(())
 }
 
+/// How old a leftover temporary file must be before it is cleared away: far longer than any
+/// write takes, so a write still in progress (another moxi-setup) is never touched.
+pub const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Removes temporary files that [`atomic::write`] left behind in `dir` when a process was
+/// killed before its rename (a write that merely fails cleans up after itself). They never
+/// hold a whole bundle and never plaintext, but they should not pile up beside the bundles.
+/// Returns how many were removed.
+pub fn sweep_stale_temps(dir: &Path, older_than: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        // The prefix and suffix atomic::write gives its temporary files.
+        if !(name.starts_with(".moxi-setup-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age >= older_than);
+        if old && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// No real bundle comes near this (a few kilobytes, a few megabytes with large evidence); a
+/// bigger file is not read into memory at all.
+pub const MAX_BUNDLE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads and decrypts the bundle at `path`.
 pub fn read_bundle(path: &Path, passphrase: &SecretString) -> Result<Submission, BundleError> {
-    let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+    let io = |source| BundleError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BUNDLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        return Err(BundleError::NotABundle);
+    }
     read_bundle_bytes(&bytes, passphrase)
 }
 
@@ -174,17 +226,21 @@ fn looks_like_age(bytes: &[u8]) -> bool {
 }
 
 /// Decrypts a bundle held in memory (a pasted armored text, a received attachment).
-pub fn read_bundle_bytes(bytes: &[u8], passphrase: &SecretString) -> Result<Submission, BundleError> {
+pub fn read_bundle_bytes(
+    bytes: &[u8],
+    passphrase: &SecretString,
+) -> Result<Submission, BundleError> {
     if !looks_like_age(bytes) {
         return Err(BundleError::NotABundle);
     }
     // Each stage of age fails differently; keeping them apart is what lets a wrong passphrase
     // be told from a damaged file.
-    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes))
-        .map_err(|e| match e {
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(bytes)).map_err(
+        |e| match e {
             age::DecryptError::UnknownFormat => BundleError::NotABundle,
             _ => BundleError::Damaged,
-        })?;
+        },
+    )?;
     if !decryptor.is_scrypt() {
         return Err(BundleError::NotPassphraseProtected);
     }

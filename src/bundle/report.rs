@@ -97,18 +97,30 @@ pub fn summary(s: &Submission, reveal: Reveal) -> String {
     let a = &s.answers;
     let _ = writeln!(out, "{}", t("summary.title"));
     line(&mut out, t("summary.created"), &s.created_at);
-    line(&mut out, t("summary.tool"), &format!("moxi-setup {}", s.tool_version));
+    line(
+        &mut out,
+        t("summary.tool"),
+        &format!("moxi-setup {}", s.tool_version),
+    );
     line(&mut out, t("summary.os"), none_if_empty(&s.os));
     line(&mut out, t("summary.format"), &s.format_version.to_string());
     line(&mut out, t("summary.platform"), s.platform.as_str());
-    line(&mut out, t("summary.service_account"), none_if_empty(&a.service_account));
+    line(
+        &mut out,
+        t("summary.service_account"),
+        none_if_empty(&a.service_account),
+    );
     let password = match (&a.service_password, reveal) {
         (None, _) => t("summary.password_missing").to_string(),
         (Some(_), Reveal::No) => t("summary.password_hidden").to_string(),
         (Some(p), Reveal::Yes) => p.expose_secret().to_string(),
     };
     line(&mut out, t("summary.password"), &password);
-    line(&mut out, t("summary.test_user"), none_if_empty(&a.test_user));
+    line(
+        &mut out,
+        t("summary.test_user"),
+        none_if_empty(&a.test_user),
+    );
     if s.platform == Platform::Microsoft365 {
         line(&mut out, t("summary.tenant"), none_if_empty(&a.tenant));
         line(
@@ -116,14 +128,24 @@ pub fn summary(s: &Submission, reveal: Reveal) -> String {
             t("summary.tenant_id"),
             a.tenant_id.as_deref().unwrap_or(t("summary.none")),
         );
-        line(&mut out, t("summary.client_id"), none_if_empty(&a.client_id));
+        line(
+            &mut out,
+            t("summary.client_id"),
+            none_if_empty(&a.client_id),
+        );
     }
     line(
         &mut out,
         t("summary.ews_url"),
         a.ews_url.as_deref().unwrap_or(t("summary.none")),
     );
-    line(&mut out, t("summary.ews_source"), t(a.ews_url_source.text_key()));
+    let how = match &a.ews_url_found_by {
+        Some(by) if a.ews_url_source != super::EwsUrlSource::Typed => {
+            format!("{} ({by})", t(a.ews_url_source.text_key()))
+        }
+        _ => t(a.ews_url_source.text_key()).to_string(),
+    };
+    line(&mut out, t("summary.ews_source"), &how);
     let trust = match &a.trust.ignored_tls_host {
         Some(h) if a.trust.ignore_tls_trust => tf("summary.trust_ignored", &[("host", h)]),
         _ => t("summary.trust_normal").to_string(),
@@ -161,11 +183,7 @@ pub fn support_report(answers: &Answers, reports: &[CheckReport]) -> String {
     let _ = writeln!(out, "{}", t("report.title"));
     let _ = writeln!(out, "{}", t("report.safe"));
     let _ = writeln!(out);
-    line(
-        &mut out,
-        t("report.generated"),
-        &super::now_rfc3339(),
-    );
+    line(&mut out, t("report.generated"), &super::now_rfc3339());
     line(
         &mut out,
         t("summary.tool"),
@@ -181,7 +199,10 @@ pub fn support_report(answers: &Answers, reports: &[CheckReport]) -> String {
     line(
         &mut out,
         t("summary.platform"),
-        answers.platform.map(Platform::as_str).unwrap_or(t("summary.none")),
+        answers
+            .platform
+            .map(Platform::as_str)
+            .unwrap_or(t("summary.none")),
     );
     for field in FieldId::ALL {
         match field {
@@ -197,10 +218,18 @@ pub fn support_report(answers: &Answers, reports: &[CheckReport]) -> String {
                 line(
                     &mut out,
                     FieldId::IgnoreTlsTrust.as_str(),
-                    if answers.ignore_tls_trust { "yes" } else { "no" },
+                    if answers.ignore_tls_trust {
+                        "yes"
+                    } else {
+                        "no"
+                    },
                 );
             }
-            f => line(&mut out, f.as_str(), none_if_empty(answers.text(f).unwrap_or(""))),
+            f => line(
+                &mut out,
+                f.as_str(),
+                none_if_empty(answers.text(f).unwrap_or("")),
+            ),
         }
     }
     let _ = writeln!(out);

@@ -90,7 +90,10 @@ fn round_trip_keeps_every_answer_and_report() {
     let text = String::from_utf8(bytes.clone()).unwrap();
     assert!(text.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
     assert!(!text.contains(CANARY_PW));
-    assert!(!text.contains("moxiengage@contoso"), "answers are encrypted too");
+    assert!(
+        !text.contains("moxiengage@contoso"),
+        "answers are encrypted too"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -103,9 +106,16 @@ fn round_trip_keeps_every_answer_and_report() {
     assert_eq!(back.platform, Platform::Microsoft365);
     assert_eq!(back.created_at, sub.created_at);
     assert_eq!(back.tool_version, env!("CARGO_PKG_VERSION"));
-    assert_eq!(back.answers.service_account, "moxiengage@contoso.onmicrosoft.com");
     assert_eq!(
-        back.answers.service_password.as_ref().unwrap().expose_secret(),
+        back.answers.service_account,
+        "moxiengage@contoso.onmicrosoft.com"
+    );
+    assert_eq!(
+        back.answers
+            .service_password
+            .as_ref()
+            .unwrap()
+            .expose_secret(),
         CANARY_PW
     );
     assert_eq!(back.answers.test_user, "agent@contoso.onmicrosoft.com");
@@ -114,8 +124,14 @@ fn round_trip_keeps_every_answer_and_report() {
         back.answers.tenant_id.as_deref(),
         Some("3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f")
     );
-    assert_eq!(back.answers.client_id, "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d");
-    assert_eq!(back.answers.ews_url.as_deref(), Some(EXCHANGE_ONLINE_EWS_URL));
+    assert_eq!(
+        back.answers.client_id,
+        "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d"
+    );
+    assert_eq!(
+        back.answers.ews_url.as_deref(),
+        Some(EXCHANGE_ONLINE_EWS_URL)
+    );
     assert_eq!(back.answers.ews_url_source, EwsUrlSource::ExchangeOnline);
     assert_eq!(back.checks, sub.checks);
     assert_eq!(back.checks[1].evidence["trace_id"], "abc");
@@ -123,11 +139,11 @@ fn round_trip_keeps_every_answer_and_report() {
     let again = back.to_answers();
     assert_eq!(again.platform, Some(Platform::Microsoft365));
     assert_eq!(again.client_id, m365_answers().client_id);
-    assert_eq!(again.ews_url, "", "a default address is not replayed as typed");
     assert_eq!(
-        again.service_password.unwrap().expose_secret(),
-        CANARY_PW
+        again.ews_url, "",
+        "a default address is not replayed as typed"
     );
+    assert_eq!(again.service_password.unwrap().expose_secret(), CANARY_PW);
 }
 
 #[test]
@@ -145,10 +161,18 @@ fn exchange_trust_choice_names_only_the_typed_host() {
         CheckId::ExDiscover,
         Status::Pass,
         "",
-        &[("ews_url", "https://mail.contoso.example/EWS/Exchange.asmx")],
+        &[
+            ("ews_url", "https://mail.contoso.example/EWS/Exchange.asmx"),
+            ("how_found", "autodiscover-srv"),
+        ],
     )];
     let sub = Submission::new(&a, &reports).unwrap();
     assert_eq!(sub.answers.ews_url_source, EwsUrlSource::Autodiscover);
+    assert_eq!(
+        sub.answers.ews_url_found_by.as_deref(),
+        Some("autodiscover-srv")
+    );
+    assert!(summary(&sub, Reveal::No).contains("(autodiscover-srv)"));
     assert_eq!(
         sub.answers.ews_url.as_deref(),
         Some("https://mail.contoso.example/EWS/Exchange.asmx")
@@ -229,7 +253,10 @@ fn other_files_are_not_bundles() {
     // Age-encrypted with the right passphrase, but not our JSON.
     let mut r = age::scrypt::Recipient::new(pass());
     r.set_work_factor(TEST_WORK_FACTOR);
-    for plain in [&b"just some text"[..], b"{\"format\":\"something-else\",\"format_version\":1}"] {
+    for plain in [
+        &b"just some text"[..],
+        b"{\"format\":\"something-else\",\"format_version\":1}",
+    ] {
         let f = age::encrypt_and_armor(&r, plain).unwrap();
         let e = read_bundle_bytes(f.as_bytes(), &pass()).unwrap_err();
         assert!(matches!(e, BundleError::NotABundle), "{e:?}");
@@ -265,7 +292,13 @@ fn a_newer_format_version_is_named() {
     let f = age::encrypt_and_armor(&r, json.to_string().as_bytes()).unwrap();
     let e = read_bundle_bytes(f.as_bytes(), &pass()).unwrap_err();
     assert!(
-        matches!(e, BundleError::NewerFormat { found: 2, supported: 1 }),
+        matches!(
+            e,
+            BundleError::NewerFormat {
+                found: 2,
+                supported: 1
+            }
+        ),
         "{e:?}"
     );
     assert!(e.to_string().contains("newer version"));
@@ -296,8 +329,7 @@ fn file_plaintext_for_test(sub: &Submission) -> Vec<u8> {
 #[test]
 fn plaintext_json_has_the_documented_shape() {
     let sub = Submission::new(&ex_answers(), &[]).unwrap();
-    let v: serde_json::Value =
-        serde_json::from_slice(&file_plaintext_for_test(&sub)).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&file_plaintext_for_test(&sub)).unwrap();
     assert_eq!(v["format"], FORMAT_NAME);
     assert_eq!(v["format_version"], 1);
     assert_eq!(v["tool"]["name"], "moxi-setup");
@@ -305,7 +337,10 @@ fn plaintext_json_has_the_documented_shape() {
     assert_eq!(v["answers"]["service_password"], CANARY_PW);
     assert_eq!(v["answers"]["ews_url_source"], "typed");
     assert_eq!(v["answers"]["trust"]["ignore_tls_trust"], true);
-    assert_eq!(v["answers"]["trust"]["ignored_tls_host"], "mail.contoso.example");
+    assert_eq!(
+        v["answers"]["trust"]["ignored_tls_host"],
+        "mail.contoso.example"
+    );
     assert_eq!(v["overall"], "fail", "no checks run is not a pass");
     assert!(v["checks"].as_array().unwrap().is_empty());
 }
@@ -338,17 +373,20 @@ fn the_real_work_factor_is_written_and_an_excessive_one_refused() {
         .position(|w| w == needle.as_bytes())
         .unwrap();
     binary.splice(at..at + needle.len(), b" 23\n".iter().copied());
-    let mut out = age::armor::ArmoredWriter::wrap_output(
-        Vec::new(),
-        age::armor::Format::AsciiArmor,
-    )
-    .unwrap();
+    let mut out =
+        age::armor::ArmoredWriter::wrap_output(Vec::new(), age::armor::Format::AsciiArmor).unwrap();
     out.write_all(&binary).unwrap();
     let tampered = out.finish().unwrap();
     assert_eq!(work_factor_of(&tampered), Some(23));
     let e = read_bundle_bytes(&tampered, &pass()).unwrap_err();
     assert!(
-        matches!(e, BundleError::TooMuchWork { required: 23, max: 22 }),
+        matches!(
+            e,
+            BundleError::TooMuchWork {
+                required: 23,
+                max: 22
+            }
+        ),
         "{e:?}"
     );
 }

@@ -536,8 +536,7 @@ async fn run(
                 if u.scheme() != "https" {
                     return Err(DiscoverFailure::InsecureRedirect { url: u.to_string() });
                 }
-                let key = u.as_str().to_ascii_lowercase();
-                if !st.visited_urls.insert(key) {
+                if !st.visited_urls.insert(visit_key(&address, &u)) {
                     return Err(DiscoverFailure::Loop {
                         target: u.to_string(),
                     });
@@ -565,7 +564,7 @@ async fn search(
     };
     let cands: Vec<(Url, HowFound)> = https_candidates(&domain)
         .into_iter()
-        .filter(|(u, _)| st.visited_urls.insert(u.as_str().to_ascii_lowercase()))
+        .filter(|(u, _)| st.visited_urls.insert(visit_key(address, u)))
         .collect();
     if let Some(s) = st.round(cands, address, cancel, events).await {
         return Ok(Some(s));
@@ -574,7 +573,7 @@ async fn search(
         // The spec wants the admin warned about this redirect: outside the domain it needs a
         // confirmation like any other.
         st.host_allowed(loc.host_str().unwrap_or_default())?;
-        if st.visited_urls.insert(loc.as_str().to_ascii_lowercase())
+        if st.visited_urls.insert(visit_key(address, &loc))
             && let Some(s) = st
                 .round(vec![(loc, HowFound::HttpRedirect)], address, cancel, events)
                 .await
@@ -598,7 +597,7 @@ async fn search(
         let Ok(u) = Url::parse(&format!("https://{}{POX_PATH}", rec.target)) else {
             continue;
         };
-        if !st.visited_urls.insert(u.as_str().to_ascii_lowercase()) {
+        if !st.visited_urls.insert(visit_key(address, &u)) {
             continue;
         }
         if let Some(s) = st
@@ -612,6 +611,17 @@ async fn search(
         Some(f) => Err(f),
         None => Ok(None),
     }
+}
+
+/// What counts as "already asked": the same URL for the same address. After a redirectAddr the
+/// same Autodiscover URLs are asked again for the new address (that is how a same-domain
+/// redirect works); asking the same URL twice for one address is a loop.
+fn visit_key(address: &str, url: &Url) -> String {
+    format!(
+        "{} {}",
+        address.to_ascii_lowercase(),
+        url.as_str().to_ascii_lowercase()
+    )
 }
 
 fn last_pox_error(attempts: &[Attempt]) -> DiscoverFailure {

@@ -160,6 +160,9 @@ struct Engine<'a> {
     progress: UnboundedSender<Progress>,
     done: Arc<Mutex<Vec<CheckReport>>>,
     vars: Vars,
+    /// The outcome of `m365.ews` (the service account's own mailbox), once known; a 403 on the
+    /// test user's mailbox means something else when the own mailbox got through.
+    own_ews: tokio::sync::watch::Sender<Option<Status>>,
 }
 
 struct TenantInfo {
@@ -202,6 +205,7 @@ pub async fn run(
         progress: progress.clone(),
         done: done.clone(),
         vars,
+        own_ews: tokio::sync::watch::Sender::new(None),
     };
     tokio::select! {
         biased;
@@ -333,6 +337,8 @@ impl Engine<'_> {
             async {
                 if want(CheckId::M365Ews) {
                     self.ews(&token).await;
+                } else {
+                    self.own_ews.send_replace(Some(Status::Skip));
                 }
             },
             async {
@@ -968,18 +974,21 @@ impl Engine<'_> {
                 },
             },
         };
+        self.own_ews.send_replace(Some(report.status));
         self.finish(report);
     }
 
-    /// Diagnosis shared by both impersonation checks; `None` for codes the caller handles.
+    /// Waits for `m365.ews` (it runs alongside) and says whether the own mailbox got through.
+    async fn own_mailbox_reachable(&self) -> bool {
+        let mut rx = self.own_ews.subscribe();
+        matches!(
+            rx.wait_for(Option::is_some).await.map(|s| *s),
+            Ok(Some(Status::Pass))
+        )
+    }
+
     fn impersonation_code(&self, code: &str) -> Option<&'static str> {
-        match code {
-            "ErrorImpersonateUserDenied" => Some("impersonate_denied"),
-            "ErrorInvalidExchangeImpersonationHeaderData" => Some("impersonate_header_data"),
-            "ErrorImpersonationDenied" => Some("impersonate_cas_denied"),
-            "ErrorAccessDenied" => Some("impersonate_access_denied"),
-            _ => None,
-        }
+        impersonation_diagnosis(code)
     }
 
     async fn impersonate_self(&self, token: &TokenInfo) {
@@ -1041,6 +1050,18 @@ impl Engine<'_> {
                     .unwrap_or_default();
                 let extra = [("folders", folders)];
                 match self.ews_verdict(&t, &o) {
+                    // The service account's own call got through, so this 403 is about the
+                    // test user's mailbox alone (its EwsEnabled switch or a frontline licence),
+                    // not the tenant's settings or the app's allow list.
+                    EwsVerdict::Done(r)
+                        if o.status == 403 && self.own_mailbox_reachable().await =>
+                    {
+                        t.report(
+                            Status::Fail,
+                            "HTTP403",
+                            text("ews_http403_test_user", &self.vars()).with_evidence(&r.evidence),
+                        )
+                    }
                     EwsVerdict::Done(r) => r,
                     EwsVerdict::Ok(r, ev) if r.messages().len() == ews::PRODUCT_FOLDERS.len() => {
                         self.code_report(
@@ -1214,6 +1235,18 @@ impl MergeEvidence for CheckReport {
     }
 }
 
+/// The diagnosis shared by both impersonation checks, keyed on the EWS code; `None` for codes
+/// each check handles itself (a missing mailbox means different things for self and test user).
+pub fn impersonation_diagnosis(code: &str) -> Option<&'static str> {
+    match code {
+        "ErrorImpersonateUserDenied" => Some("impersonate_denied"),
+        "ErrorInvalidExchangeImpersonationHeaderData" => Some("impersonate_header_data"),
+        "ErrorImpersonationDenied" => Some("impersonate_cas_denied"),
+        "ErrorAccessDenied" => Some("impersonate_access_denied"),
+        _ => None,
+    }
+}
+
 /// The diagnosis for a token error, keyed on `error_codes[0]` (never the description text).
 pub fn token_diagnosis(code: Option<u64>) -> &'static str {
     match code {
@@ -1341,6 +1374,7 @@ mod tests {
             "ews_pass",
             "ews_pass_no_mailbox",
             "ews_http403",
+            "ews_http403_test_user",
             "ews_http401",
             "ews_fault",
             "impersonate_denied",
@@ -1412,6 +1446,26 @@ mod tests {
             "Update-MgUser -UserId moxiengage@contoso.onmicrosoft.com -PasswordPolicies DisablePasswordExpiration"
         ));
         assert!(p.contains("Get-MgUser -UserId moxiengage@contoso.onmicrosoft.com -Property"));
+    }
+
+    #[test]
+    fn impersonation_codes_from_real_faults() {
+        // The real Exchange Online fault for a token type that forbids the header.
+        let body = include_bytes!(
+            "../../tests/fixtures/ews/fault-errorinvalidexchangeimpersonationheaderdata.xml"
+        );
+        let r = ews::parse_response(body).unwrap();
+        let code = r.first_error_code().unwrap();
+        let key = impersonation_diagnosis(code).unwrap();
+        assert_eq!(key, "impersonate_header_data");
+        let t = text(key, &Vars::new());
+        assert_eq!(t.step, Some(GuideStep::m365(2, 6)));
+        assert!(t.detail.contains("2025"));
+        assert_eq!(
+            impersonation_diagnosis("ErrorImpersonateUserDenied"),
+            Some("impersonate_denied")
+        );
+        assert_eq!(impersonation_diagnosis("ErrorNonExistentMailbox"), None);
     }
 
     #[test]

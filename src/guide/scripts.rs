@@ -4,11 +4,11 @@
 //! `<service account address>` hint that PowerShell refuses to run.
 //!
 //! Must not run PowerShell, touch the network, or ever see the password: no template has a
-//! password placeholder, and the answers-file reader refuses a password key.
+//! password placeholder, and the answers-file reader (shared with `moxi-setup check`) refuses
+//! a password key.
 
 use crate::answers::{Answers, FieldId, Platform, clean_pasted};
 use crate::guide::Guide;
-use serde::Deserialize;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -274,99 +274,22 @@ pub fn render_guide(guide: &Guide, answers: &Answers) -> String {
     out
 }
 
-/// Why an answers file could not be used. Never contains a secret (the file holds none).
-#[derive(Debug, thiserror::Error)]
-pub enum AnswersFileError {
-    #[error("could not read the answers file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the answers file {path} is not valid: {message}")]
-    Parse { path: String, message: String },
-    #[error(
-        "the answers file {path} contains a password ({key}). Passwords never go in the answers file; remove that line."
-    )]
-    Password { path: String, key: String },
-    #[error("the answers file {path}: {key}: {message}")]
-    Invalid {
-        path: String,
-        key: &'static str,
-        message: String,
-    },
-}
-
-/// The keys of an answers file (ARCHITECTURE.md); anything else is an error naming the key.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswersFile {
-    platform: Option<String>,
-    service_account: Option<String>,
-    test_user: Option<String>,
-    tenant: Option<String>,
-    client_id: Option<String>,
-    ews_url: Option<String>,
-    ignore_tls_trust: Option<bool>,
-}
-
-/// Reads an answers file (TOML, the keys of ARCHITECTURE.md). Unknown keys, a password key and
-/// invalid values are refused with the key named. Minimal on purpose: the headless `check`
-/// command owns the full reader.
-pub fn read_answers_file(path: &Path) -> Result<Answers, AnswersFileError> {
+/// Reads an answers file with the same reader as `moxi-setup check` (unknown keys, password
+/// keys, invalid values and missing keys are refused, each line naming its key).
+pub fn read_answers_file(path: &Path) -> Result<Answers, crate::headless::InputError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| AnswersFileError::Read {
-        path: shown.clone(),
-        source,
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        crate::headless::InputError(vec![crate::bundle::text::tf(
+            "headless.answers_read",
+            &[("path", &shown), ("reason", &e.to_string())],
+        )])
     })?;
-    parse_answers(&shown, &text)
-}
-
-/// [`read_answers_file`] on text already read; `path` only names the file in errors.
-pub fn parse_answers(path: &str, text: &str) -> Result<Answers, AnswersFileError> {
-    // A password key is refused before parsing, with its own message, so the value never
-    // reaches a parse error that might quote it.
-    if let Ok(table) = text.parse::<toml::Table>()
-        && let Some(key) = table
-            .keys()
-            .find(|k| k.to_ascii_lowercase().contains("password"))
-    {
-        return Err(AnswersFileError::Password {
-            path: path.to_string(),
-            key: key.clone(),
-        });
-    }
-    let file: AnswersFile = toml::from_str(text).map_err(|e| AnswersFileError::Parse {
-        path: path.to_string(),
-        message: e.message().to_string(),
-    })?;
-    let mut answers = Answers::default();
-    if let Some(p) = &file.platform {
-        answers.platform = Some(Platform::parse(p).ok_or_else(|| AnswersFileError::Invalid {
-            path: path.to_string(),
-            key: "platform",
-            message: format!("\"{p}\" is not microsoft-365 or exchange-server"),
-        })?);
-    }
-    let texts = [
-        (FieldId::ServiceAccount, file.service_account),
-        (FieldId::TestUser, file.test_user),
-        (FieldId::Tenant, file.tenant),
-        (FieldId::ClientId, file.client_id),
-        (FieldId::EwsUrl, file.ews_url),
-    ];
-    for (field, value) in texts {
-        let Some(value) = value else { continue };
-        answers.set_text(field, value);
-        answers
-            .validate(field)
-            .map_err(|e| AnswersFileError::Invalid {
-                path: path.to_string(),
-                key: field.as_str(),
-                message: e.0,
-            })?;
-    }
-    answers.ignore_tls_trust = file.ignore_tls_trust.unwrap_or(false);
-    Ok(answers)
+    crate::headless::parse_answers_file(&src).map_err(|mut e| {
+        for line in &mut e.0 {
+            *line = line.replace("(answers)", &shown);
+        }
+        e
+    })
 }
 
 /// `moxi-setup scripts --platform … [--answers FILE]`.
@@ -384,7 +307,9 @@ pub fn cli(args: crate::cli::ScriptsArgs) -> ExitCode {
         Some(path) => match read_answers_file(path) {
             Ok(a) => a,
             Err(e) => {
-                eprintln!("moxi-setup scripts: {e}");
+                for line in &e.0 {
+                    eprintln!("moxi-setup scripts: {line}");
+                }
                 return usage;
             }
         },

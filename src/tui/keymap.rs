@@ -49,9 +49,10 @@ impl Ctx {
         let screen = w.screen().map(|(_, s)| s);
         Ctx {
             page: w.page,
-            field: match w.focus {
-                Focus::Field(_) => w.focused_field().map(|f| f.kind()),
-                Focus::Actions => None,
+            field: match (w.page, w.focus) {
+                (Page::Export, _) if w.export.saved.is_none() => Some(FieldKind::Secret),
+                (_, Focus::Field(_)) => w.focused_field().map(|f| f.kind()),
+                (_, Focus::Actions) => None,
             },
             has_fields: !w.fields().is_empty(),
             has_checks: !w.screen_checks().is_empty(),

@@ -77,6 +77,20 @@ pub enum CheckState {
     NotAvailable,
 }
 
+/// The export step: the bundle passphrase typed twice (secrets from the first keystroke).
+#[derive(Debug, Clone, Default)]
+pub struct ExportState {
+    pub passphrase: Option<SecretString>,
+    pub confirm: Option<SecretString>,
+    /// 0: passphrase, 1: confirmation.
+    pub focus: usize,
+    pub error: Option<String>,
+    /// A bundle is being written.
+    pub busy: bool,
+    /// Where the last bundle went.
+    pub saved: Option<PathBuf>,
+}
+
 /// Options fixed for the whole run.
 #[derive(Debug, Clone, Default)]
 pub struct UiOptions {
@@ -155,6 +169,7 @@ pub struct Wizard {
     pub demo_scenarios: Vec<crate::sim::ScenarioInfo>,
     /// Where the last script was saved.
     pub saved_script: Option<PathBuf>,
+    pub export: ExportState,
     pub quit: bool,
 }
 
@@ -210,6 +225,13 @@ pub enum Msg {
     ScriptSaved(Result<PathBuf, String>),
     /// The simulated tenant answered `--demo` (scenario name, or why not).
     DemoStarted(Result<String, String>),
+    /// Set the bundle passphrase and its confirmation (plain mode), then export.
+    Export {
+        passphrase: SecretString,
+        confirm: SecretString,
+    },
+    /// The bundle was written (where), or why not.
+    Exported(Result<PathBuf, String>),
 }
 
 /// Something the runtime must do for the wizard.
@@ -231,6 +253,12 @@ pub enum Effect {
     SaveScript { file_name: String, text: String },
     /// Start the simulated tenant with this scenario.
     StartDemo(String),
+    /// Encrypt and write the bundle (off the UI thread: it takes about half a second).
+    ExportBundle {
+        answers: Answers,
+        reports: Vec<CheckReport>,
+        passphrase: SecretString,
+    },
     /// Leave the program (the terminal is restored by the runtime).
     Quit,
 }
@@ -272,6 +300,7 @@ impl Wizard {
                 Vec::new()
             },
             saved_script: None,
+            export: ExportState::default(),
             quit: false,
         };
         let mut fx = Vec::new();

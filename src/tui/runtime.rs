@@ -246,6 +246,40 @@ impl Executor {
                     .map_err(|e| e.to_string());
                 let _ = self.tx.send(Msg::ScriptSaved(r));
             }
+            Effect::ExportBundle {
+                answers,
+                reports,
+                passphrase,
+            } => {
+                let dir = self.dirs.data.clone();
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let r = tokio::task::spawn_blocking(move || {
+                        let sub = crate::bundle::Submission::new(&answers, &reports)
+                            .map_err(|e| e.to_string())?;
+                        let stamp = sub
+                            .created_at
+                            .chars()
+                            .filter(|c| c.is_ascii_digit())
+                            .take(14)
+                            .collect::<String>();
+                        let path =
+                            dir.join(format!("moxiengage-{}-{stamp}.age", sub.platform.as_str()));
+                        crate::bundle::write_bundle(
+                            &path,
+                            &sub,
+                            &passphrase,
+                            crate::bundle::WORK_FACTOR,
+                            crate::bundle::Overwrite::Refuse,
+                        )
+                        .map(|_| path)
+                        .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(Msg::Exported(r));
+                });
+            }
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");
                 let opts = crate::sim::SimOptions {

@@ -71,6 +71,13 @@ pub struct ExportTexts {
     pub title: String,
     pub intro: String,
     pub unavailable: String,
+    pub passphrase: String,
+    pub confirm: String,
+    pub explain: String,
+    pub empty: String,
+    pub mismatch: String,
+    pub busy: String,
+    pub saved: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

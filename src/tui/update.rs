@@ -107,6 +107,29 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
             Err(e) => w.status = Some(format!("Could not save the commands: {e}")),
         },
+        Msg::Export {
+            passphrase,
+            confirm,
+        } => {
+            if w.page == Page::Export {
+                w.export.passphrase = Some(passphrase);
+                w.export.confirm = Some(confirm);
+                export(w, &mut fx);
+            }
+        }
+        Msg::Exported(r) => {
+            w.export.busy = false;
+            match r {
+                Ok(p) => {
+                    w.export.error = None;
+                    w.status = Some(format!("{} {}", texts().export.saved, p.display()));
+                    w.export.saved = Some(p);
+                    w.export.passphrase = None;
+                    w.export.confirm = None;
+                }
+                Err(e) => w.export.error = Some(e),
+            }
+        }
         Msg::DemoStarted(r) => match r {
             Ok(name) => demo_started(w, name),
             Err(e) => w.status = Some(e),
@@ -146,6 +169,20 @@ fn on_key(w: &mut Wizard, key: KeyEvent, fx: &mut Vec<Effect>) {
     let ctx = Ctx::of(w);
     if let Some(action) = keymap::lookup(&ctx, &key) {
         act(w, action, fx);
+        return;
+    }
+    if w.page == Page::Export {
+        if let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key)) {
+            let slot = if w.export.focus == 0 {
+                &mut w.export.passphrase
+            } else {
+                &mut w.export.confirm
+            };
+            if let Some(next) = edit_secret(slot.as_ref(), req) {
+                *slot = Some(next);
+            }
+            w.export.error = None;
+        }
         return;
     }
     // Not a command: it edits the focused field.
@@ -309,8 +346,54 @@ fn forward(w: &mut Wizard, fx: &mut Vec<Effect>) {
             }
             Some(ReviewItem::Export) | None => go_page(w, Page::Export, fx),
         },
-        Page::Resume | Page::ThirdParty | Page::NoEmail | Page::Export => {}
+        Page::Export => {
+            if w.export.focus == 0 {
+                w.export.focus = 1;
+                w.revealed = false;
+            } else {
+                export(w, fx);
+            }
+        }
+        Page::Resume | Page::ThirdParty | Page::NoEmail => {}
     }
+}
+
+/// Checks the passphrase pair and asks the runtime to write the bundle.
+fn export(w: &mut Wizard, fx: &mut Vec<Effect>) {
+    if w.export.busy || w.platform.is_none() {
+        return;
+    }
+    let (Some(p), c) = (w.export.passphrase.clone(), w.export.confirm.clone()) else {
+        w.export.error = Some(texts().export.empty.clone());
+        w.export.focus = 0;
+        return;
+    };
+    if let Err(e) = crate::bundle::passphrase_strength_vs(&p, w.answers.service_password.as_ref()) {
+        w.export.error = Some(e);
+        w.export.focus = 0;
+        return;
+    }
+    if c.as_ref().map(|c| c.expose_secret()) != Some(p.expose_secret()) {
+        w.export.error = Some(texts().export.mismatch.clone());
+        w.export.confirm = None;
+        w.export.focus = 1;
+        return;
+    }
+    w.export.busy = true;
+    w.export.error = None;
+    let reports = w
+        .checks
+        .values()
+        .filter_map(|c| match c {
+            CheckState::Done(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
+    fx.push(Effect::ExportBundle {
+        answers: w.answers.clone(),
+        reports,
+        passphrase: p,
+    });
 }
 
 fn start(w: &mut Wizard, choice: StartChoice, fx: &mut Vec<Effect>) {
@@ -569,6 +652,20 @@ fn edit_secret(cur: Option<&SecretString>, req: InputRequest) -> Option<SecretSt
 }
 
 fn on_paste(w: &mut Wizard, text: &str) {
+    if w.page == Page::Export {
+        let pasted = text.trim_end_matches(['\r', '\n']);
+        let slot = if w.export.focus == 0 {
+            &mut w.export.passphrase
+        } else {
+            &mut w.export.confirm
+        };
+        let old = slot.as_ref().map(|s| s.expose_secret()).unwrap_or("");
+        let mut next = String::with_capacity(old.len() + pasted.len());
+        next.push_str(old);
+        next.push_str(pasted);
+        *slot = Some(SecretString::from(next));
+        return;
+    }
     if let Overlay::GoTo(input) = &mut w.overlay {
         for c in clean_pasted(text).chars() {
             input.handle(InputRequest::InsertChar(c));

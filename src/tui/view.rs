@@ -758,11 +758,7 @@ fn page_review(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
 
 fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     let tx = &texts().export;
-    let mut lines = vec![
-        Line::styled(tx.title.clone(), t.title()),
-        Line::raw(""),
-        Line::raw(tx.intro.clone()),
-    ];
+    let mut lines = vec![Line::styled(tx.intro.clone(), t.title())];
     for it in review_items(w) {
         if let ReviewItem::Field(fid) = it {
             lines.push(Line::raw(format!(
@@ -779,6 +775,69 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         .count();
     lines.push(Line::raw(format!("  · the results of {done} live checks")));
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!("ℹ {}", tx.unavailable), t.warn()));
-    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    if let Some(p) = &w.export.saved {
+        lines.push(Line::styled(
+            format!("✔ {} {}", tx.saved, p.display()),
+            t.pass(),
+        ));
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    lines.push(Line::raw(tx.explain.clone()));
+    let width = 40usize;
+    let mut cursor = None;
+    for (i, (label, value)) in [
+        (&tx.passphrase, &w.export.passphrase),
+        (&tx.confirm, &w.export.confirm),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let focused = w.export.focus == i;
+        let n = value
+            .as_ref()
+            .map(|v| v.expose_secret().chars().count())
+            .unwrap_or(0);
+        let shown: String = if focused && w.revealed && !w.opts.screen_share {
+            value
+                .as_ref()
+                .map(|v| v.expose_secret().to_string())
+                .unwrap_or_default()
+        } else {
+            std::iter::repeat_n(BULLET, n).collect()
+        };
+        let visible: String = shown.chars().skip((n + 1).saturating_sub(width)).collect();
+        let marker = if focused { "› " } else { "  " };
+        lines.push(Line::styled(format!("{marker}{label}"), t.title()));
+        let style = if focused { t.focus() } else { Style::new() };
+        lines.push(Line::from(vec![
+            Span::raw("  ["),
+            Span::styled(format!("{visible:<width$}"), style),
+            Span::raw("]"),
+        ]));
+        if focused {
+            cursor = Some((3 + visible.chars().count() as u16, lines.len() as u16 - 1));
+        }
+    }
+    if let Some(e) = &w.export.error {
+        lines.push(Line::styled(format!("✘ {e}"), t.error()));
+    }
+    if w.export.busy {
+        lines.push(Line::styled(format!("… {}", tx.busy), t.dim()));
+    }
+    let height = wrapped_height(&lines, area.width);
+    let skip = height.saturating_sub(area.height);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((skip, 0)),
+        area,
+    );
+    if let Some((x, y)) = cursor
+        && w.overlay_is_none()
+        && y >= skip
+        && y - skip < area.height
+    {
+        f.set_cursor_position(Position::new(area.x + x, area.y + y - skip));
+    }
 }
