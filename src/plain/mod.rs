@@ -97,6 +97,8 @@ pub fn run(opts: WizardOptions, dirs: Dirs) -> ExitCode {
         eof: false,
         env_password: env_secret(PASSWORD_ENV),
         env_passphrase: env_secret(PASSPHRASE_ENV),
+        export_dir: None,
+        submission: None,
     };
     let code = app.run(start_fx);
     if let Some(sim) = app.sim.take() {
@@ -152,6 +154,10 @@ struct App {
     eof: bool,
     env_password: Option<SecretString>,
     env_passphrase: Option<SecretString>,
+    /// The folder chosen for the bundle on the export step.
+    export_dir: Option<PathBuf>,
+    /// The submission of the bundle just written (for its summary).
+    submission: Option<Submission>,
 }
 
 impl App {
@@ -232,6 +238,11 @@ impl App {
                     .map_err(|e| e.to_string());
                 self.dispatch(Msg::ScriptSaved(r));
             }
+            Effect::ExportBundle {
+                answers,
+                reports,
+                passphrase,
+            } => self.export_bundle(answers, reports, passphrase),
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");
                 let opts = crate::sim::SimOptions {
@@ -639,7 +650,8 @@ impl App {
                 &[("list", &labels(&outcome.not_run))],
             ));
         }
-        let default = default_folder();
+        // The folder the full-screen wizard writes to, unless the admin names another.
+        let default = self.dirs.data.clone();
         let shown = default.display().to_string();
         let Some(l) = self.read(&prompt(t("export.folder"), Some(&shown))) else {
             return Flow::Continue;
@@ -657,62 +669,26 @@ impl App {
                 .line(&tf("export.no_folder", &[("reason", &e.to_string())]));
             return Flow::Continue;
         }
-        let domain = self.w.answers.account_domain().unwrap_or_default();
-        let today = time::OffsetDateTime::now_utc().date();
-        let path = folder.join(bundle::default_file_name(&domain, today));
-        let Some(passphrase) = self.passphrase() else {
+        self.export_dir = Some(folder);
+        let Some((passphrase, confirm)) = self.passphrase() else {
             return Flow::Continue;
         };
-        let submission = match Submission::new(&self.w.answers, &reports) {
-            Ok(s) => s,
-            Err(e) => {
-                self.con
-                    .line(&tf("export.write_failed", &[("reason", &e.to_string())]));
-                return Flow::Continue;
-            }
-        };
-        let mut overwrite = Overwrite::Refuse;
-        loop {
-            self.con.say(t("export.writing"));
-            let r = bundle::write_bundle(
-                &path,
-                &submission,
-                &passphrase,
-                bundle::WORK_FACTOR,
-                overwrite,
-            );
-            match r {
-                Ok(()) => {
-                    self.con.line(t("export.written"));
-                    break;
-                }
-                Err(BundleError::Exists(p)) if overwrite == Overwrite::Refuse => {
-                    self.con.line("");
-                    let q = prompt(
-                        &tf("export.exists", &[("path", &p.display().to_string())]),
-                        Some(t("fields.no")),
-                    );
-                    let Some(l) = self.read(&q) else {
-                        return Flow::Continue;
-                    };
-                    if matches!(parse_yes_no(&l), Ok(true)) {
-                        overwrite = Overwrite::Replace;
-                    } else {
-                        return Flow::Continue;
-                    }
-                }
-                Err(e) => {
-                    self.con.line("");
-                    self.con
-                        .line(&tf("export.write_failed", &[("reason", &e.to_string())]));
-                    return Flow::Continue;
-                }
-            }
+        // The same rules as the full-screen wizard: `update` checks strength and the match,
+        // then asks for the bundle to be written (handled in `export_bundle`).
+        self.dispatch(Msg::Export {
+            passphrase,
+            confirm,
+        });
+        if let Some(e) = self.w.export.error.clone() {
+            self.con.line(&e);
+            return Flow::Continue;
         }
+        // `update` has said where the bundle went (its status line, printed by `dispatch`).
+        let (Some(_), Some(sub)) = (self.w.export.saved.as_ref(), self.submission.take()) else {
+            return Flow::Continue;
+        };
         tracing::info!("bundle written");
-        let mut s = tf("export.saved", &[("path", &path.display().to_string())]);
-        s.push('\n');
-        s.push_str(&bundle::summary(&submission, Reveal::No));
+        let mut s = bundle::summary(&sub, Reveal::No);
         if !s.ends_with('\n') {
             s.push('\n');
         }
@@ -724,58 +700,82 @@ impl App {
         Flow::Exit(ExitCode::SUCCESS)
     }
 
-    /// The bundle passphrase: typed twice without echo at a terminal, from
-    /// `MOXI_SETUP_PASSPHRASE` when piped. `None` when there is none to use (the reason is
-    /// printed, or a command was typed instead).
-    fn passphrase(&mut self) -> Option<SecretString> {
-        let password = self.w.answers.service_password.clone();
-        let check = |p: &SecretString| bundle::passphrase_strength_vs(p, password.as_ref());
+    /// Writes the bundle `update` asked for into the folder the admin chose, asking before
+    /// replacing a file of the same name; reports back as `Msg::Exported`.
+    fn export_bundle(&mut self, answers: Answers, reports: Vec<CheckReport>, pass: SecretString) {
+        let folder = self
+            .export_dir
+            .clone()
+            .unwrap_or_else(|| self.dirs.data.clone());
+        let sub = match Submission::new(&answers, &reports) {
+            Ok(s) => s,
+            Err(e) => {
+                self.dispatch(Msg::Exported(Err(e.to_string())));
+                return;
+            }
+        };
+        let domain = answers.account_domain().unwrap_or_default();
+        let today = time::OffsetDateTime::now_utc().date();
+        let path = folder.join(bundle::default_file_name(&domain, today));
+        let mut overwrite = Overwrite::Refuse;
+        let r = loop {
+            self.con.say(t("export.writing"));
+            match bundle::write_bundle(&path, &sub, &pass, bundle::WORK_FACTOR, overwrite) {
+                Ok(()) => {
+                    self.con.line(t("export.written"));
+                    break Ok(path);
+                }
+                Err(BundleError::Exists(p)) if overwrite == Overwrite::Refuse => {
+                    self.con.line("");
+                    let q = prompt(
+                        &tf("export.exists", &[("path", &p.display().to_string())]),
+                        Some(t("fields.no")),
+                    );
+                    match self.con.ask(&q) {
+                        Answer::Line(l) if matches!(parse_yes_no(&l), Ok(true)) => {
+                            overwrite = Overwrite::Replace;
+                        }
+                        _ => break Err(BundleError::Exists(p).to_string()),
+                    }
+                }
+                Err(e) => {
+                    self.con.line("");
+                    break Err(e.to_string());
+                }
+            }
+        };
+        if r.is_ok() {
+            self.submission = Some(sub);
+        }
+        self.dispatch(Msg::Exported(r));
+    }
+
+    /// The bundle passphrase and its confirmation: typed twice without echo at a terminal,
+    /// from `MOXI_SETUP_PASSPHRASE` when piped. `None` when there is none to use (the reason
+    /// is printed, or a command was typed instead).
+    fn passphrase(&mut self) -> Option<(SecretString, SecretString)> {
         if !self.con.stdin_tty {
             let Some(p) = self.env_passphrase.clone() else {
                 self.con.line(t("export.passphrase_piped"));
                 return None;
             };
             self.con.line(t("export.passphrase_from_env"));
-            return match check(&p) {
-                Ok(strength) => {
-                    self.con.line(strength.hint());
-                    Some(p)
-                }
-                Err(reason) => {
-                    self.con
-                        .line(&tf("export.passphrase_weak", &[("reason", &reason)]));
-                    None
-                }
-            };
+            return Some((p.clone(), p));
         }
         let min = bundle::MIN_PASSPHRASE_CHARS.to_string();
-        loop {
-            let q = format!(
-                "{} {}: ",
-                tf("export.passphrase", &[("min", &min)]),
-                t("fields.secret_no_echo")
-            );
-            let first = self.secret_line(&q)?;
-            let typed = first.expose_secret().trim().to_ascii_lowercase();
-            if COMMANDS.contains(&typed.as_str()) {
-                self.command(&typed);
-                return None;
-            }
-            if let Err(reason) = check(&first) {
-                self.con
-                    .line(&tf("export.passphrase_weak", &[("reason", &reason)]));
-                continue;
-            }
-            let again = self.secret_line(&format!("{}: ", t("export.passphrase_again")))?;
-            if again.expose_secret() != first.expose_secret() {
-                self.con.line(t("export.passphrase_mismatch"));
-                continue;
-            }
-            if let Ok(strength) = check(&first) {
-                self.con.line(strength.hint());
-            }
-            return Some(first);
+        let q = format!(
+            "{} {}: ",
+            tf("export.passphrase", &[("min", &min)]),
+            t("fields.secret_no_echo")
+        );
+        let first = self.secret_line(&q)?;
+        let typed = first.expose_secret().trim().to_ascii_lowercase();
+        if COMMANDS.contains(&typed.as_str()) {
+            self.command(&typed);
+            return None;
         }
+        let again = self.secret_line(&format!("{}: ", t("export.passphrase_again")))?;
+        Some((first, again))
     }
 
     /// One no-echo line at the terminal; `None` on end of input or a read error (said).
@@ -801,13 +801,4 @@ impl App {
 
 fn labels(ids: &[CheckId]) -> String {
     ids.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
-}
-
-/// Where the bundle goes unless the admin names a folder: their Documents folder, else the
-/// folder they started the program in.
-fn default_folder() -> PathBuf {
-    directories::UserDirs::new()
-        .and_then(|u| u.document_dir().map(PathBuf::from))
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."))
 }
