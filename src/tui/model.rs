@@ -198,6 +198,9 @@ pub enum Msg {
     SetSecret(FieldId, SecretString),
     /// Set a yes/no field.
     SetFlag(FieldId, bool),
+    /// What Enter does: next field; from the last field, start the screen's checks (or the
+    /// next screen when focus is already past the fields). The plain mode sends it per answer.
+    Forward,
     /// Leave the screen forward (last screen → review → export).
     Next,
     /// Previous screen.

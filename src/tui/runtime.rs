@@ -29,12 +29,16 @@ use tokio_util::sync::CancellationToken;
 
 type Term = Terminal<CrosstermBackend<Stdout>>;
 
+/// `ACCESSIBLE=1` (any value but empty or `0`) asks for the plain mode.
+fn accessible() -> bool {
+    std::env::var("ACCESSIBLE").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 /// Why the full-screen wizard cannot run here, if it cannot.
 fn plain_reason(opts: &WizardOptions) -> Option<&'static str> {
-    let accessible = std::env::var("ACCESSIBLE").is_ok_and(|v| !v.is_empty() && v != "0");
     if opts.plain {
         Some("--plain was given")
-    } else if accessible {
+    } else if accessible() {
         Some("ACCESSIBLE is set")
     } else if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         // crossterm's EventStream panics without a terminal: never create it here.
@@ -134,13 +138,13 @@ pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
     }
 }
 
-/// The plain front end, or a clear message while it does not exist in this build.
+/// Hands over to the plain line-prompt front end. Without a terminal it says why in one line
+/// (on stderr, so a piped transcript stays clean); `--plain` and `ACCESSIBLE` were asked for.
 fn plain_fallback(opts: WizardOptions, dirs: Dirs, reason: &str) -> ExitCode {
-    let _ = (opts, dirs);
-    eprintln!(
-        "moxi-setup: {reason}, so the full-screen wizard does not start; the plain line-by-line mode is not available in this build yet. Run moxi-setup in a terminal window."
-    );
-    ExitCode::from(crate::cli::EXIT_USAGE)
+    if !(opts.plain || accessible()) {
+        eprintln!("moxi-setup: {reason}, so the wizard runs as plain line-by-line prompts.");
+    }
+    crate::plain::run(opts, dirs)
 }
 
 fn setup_terminal() -> std::io::Result<Term> {

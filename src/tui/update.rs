@@ -47,6 +47,7 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
                 w.answers.ignore_tls_trust = b;
             }
         }
+        Msg::Forward => forward(w, &mut fx),
         Msg::Next => next_screen(w, &mut fx),
         Msg::Back => prev_screen(w, &mut fx),
         Msg::GoToStep(s) => go_to_step(w, &s, &mut fx),
