@@ -238,11 +238,19 @@ impl App {
                     .map_err(|e| e.to_string());
                 self.dispatch(Msg::ScriptSaved(r));
             }
+            // The plain mode picks its own folder and asks about replacing a file itself.
             Effect::ExportBundle {
                 answers,
                 reports,
                 passphrase,
+                ..
             } => self.export_bundle(answers, reports, passphrase),
+            Effect::SaveReport { file_name, text } => {
+                let m = crate::tui::export::write_report(&self.dirs.data, &file_name, &text);
+                self.dispatch(m);
+            }
+            // Never asked for: the plain mode does not open the keychain (no KeychainReady).
+            Effect::LoadPassword { .. } | Effect::StorePassword { .. } => {}
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");
                 let opts = crate::sim::SimOptions {
