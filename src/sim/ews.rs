@@ -559,7 +559,10 @@ fn get_folder(sc: &Scenario, op: &Element, effective: &str, impersonating: bool)
         let target = mailbox.clone().unwrap_or_else(|| effective.to_string());
         match scenario::account(sc, &target) {
             Some(a) if a.has_mailbox => {
-                if mailbox.is_some() && !target.eq_ignore_ascii_case(effective) && !impersonating {
+                // The same mailbox may be named by any of its addresses (corp.contoso.example
+                // is an address of the on-premises accounts too).
+                let same = scenario::account(sc, effective).is_some_and(|e| e.oid == a.oid);
+                if mailbox.is_some() && !same && !impersonating {
                     messages.push_str(&folder_error(
                         "ErrorAccessDenied",
                         "Access is denied. Check credentials and try again.",

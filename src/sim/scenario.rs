@@ -30,7 +30,11 @@ pub const HOSTS: &[&str] = &[
     "mail.contoso.example",
     "corp.contoso.example",
     "autodiscover.corp.contoso.example",
+    "autodiscover.contoso-mail.example",
 ];
+
+/// The look-alike foreign host of the `ex2016-http-redirect-foreign` scenario.
+pub const FOREIGN_HOST: &str = "autodiscover.contoso-mail.example";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -84,6 +88,15 @@ pub enum AutodiscoverMode {
     None,
     /// The root domain accepts and never answers; the autodiscover host answers.
     BlackholedFirst,
+    /// The autodiscover host answers `redirectUrl` to the mail server's https Autodiscover.
+    RedirectUrl,
+    /// The autodiscover host answers `redirectUrl` to a plain-http URL (must not be followed).
+    RedirectUrlHttp,
+    /// `redirectAddr` to a new address each time, 12 times, then settings (past the 10 limit).
+    RedirectChain,
+    /// Both https candidates fail; the plain-HTTP redirect points to a look-alike foreign
+    /// domain that would harvest credentials.
+    HttpRedirectForeign,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
