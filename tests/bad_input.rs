@@ -78,7 +78,8 @@ fn look_alike(s: &str) -> String {
 
 fn ten_kb_paste() -> String {
     // What a mis-aimed copy of a whole page looks like: many lines of ordinary text.
-    let line = "Application (client) ID 9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d Directory (tenant) ID\r\n";
+    let line =
+        "Application (client) ID 9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d Directory (tenant) ID\r\n";
     line.repeat(10 * 1024 / line.len() + 1)
 }
 
@@ -125,10 +126,9 @@ fn expected_accept(f: FieldId, b: Bad) -> Option<String> {
         (FieldId::IgnoreTlsTrust, Bad::Empty | Bad::OnlySpaces) => Some("false".into()),
         // A password may hold any printable character, look-alikes and inner spaces included.
         (FieldId::ServicePassword, Bad::LookAlike | Bad::SpaceInside) => Some(String::new()),
-        (
-            FieldId::ServicePassword,
-            Bad::GuidInBraces | Bad::EmailTrailingDot | Bad::HttpUrl,
-        ) => Some(String::new()),
+        (FieldId::ServicePassword, Bad::GuidInBraces | Bad::EmailTrailingDot | Bad::HttpUrl) => {
+            Some(String::new())
+        }
         _ => None,
     }
 }
@@ -172,8 +172,14 @@ fn assert_clear(f: FieldId, b: Bad, value: &str, msg: &str) {
     let ctx = format!("{f} / {b:?}: {msg:?}");
     assert!(!msg.trim().is_empty(), "{ctx}: empty message");
     assert!(msg.chars().count() <= 400, "{ctx}: message too long");
-    assert!(!msg.chars().any(char::is_control), "{ctx}: control character");
-    assert!(!msg.contains('{') && !msg.contains('}'), "{ctx}: placeholder");
+    assert!(
+        !msg.chars().any(char::is_control),
+        "{ctx}: control character"
+    );
+    assert!(
+        !msg.contains('{') && !msg.contains('}'),
+        "{ctx}: placeholder"
+    );
     assert!(
         msg.trim_end().ends_with('.'),
         "{ctx}: not a finished sentence"
@@ -303,7 +309,10 @@ fn base_file(f: FieldId) -> toml::Table {
     let exchange = matches!(f, FieldId::EwsUrl | FieldId::IgnoreTlsTrust);
     if exchange {
         t.insert("platform".into(), "exchange-server".into());
-        t.insert("service_account".into(), "moxiengage@contoso.example".into());
+        t.insert(
+            "service_account".into(),
+            "moxiengage@contoso.example".into(),
+        );
         t.insert("test_user".into(), "agent@contoso.example".into());
         t.insert("ews_url".into(), GOOD_EWS_URL.into());
     } else {
@@ -335,9 +344,8 @@ fn a_wrong_value_in_an_answers_file_exits_2_naming_the_key_and_sends_nothing() {
             let path = dir.path().join("answers.toml");
             std::fs::write(&path, toml::to_string(&t).unwrap()).unwrap();
             // Also the parser itself, so a failure points at the line that broke.
-            let parsed = moxi_setup::headless::parse_answers_file(
-                &std::fs::read_to_string(&path).unwrap(),
-            );
+            let parsed =
+                moxi_setup::headless::parse_answers_file(&std::fs::read_to_string(&path).unwrap());
             let lines = parsed.expect_err(&format!("{f} / {b:?} accepted")).0;
             let key = format!("`{}`", f.as_str());
             assert!(

@@ -520,7 +520,7 @@ fn check_row(o: &Outcome, r: &Row) -> Vec<String> {
                 c["summary"]
             ));
         }
-        if *status == "fail" && c["detail"].as_str().is_none_or(str::is_empty) && *code != "" {
+        if *status == "fail" && c["detail"].as_str().is_none_or(str::is_empty) && !code.is_empty() {
             bad.push(format!("{id}: a failure with no explanation"));
         }
     }
