@@ -562,3 +562,62 @@ async fn every_exchange_scenario_of_the_catalogue_is_covered_here() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_redirect_to_a_label_stripped_parent_domain_is_refused_and_gets_nothing() {
+    // For an account in corp.contoso.example, this scenario's Autodiscover answers with the
+    // address in contoso.example: a name made by stripping a label, which is never contacted.
+    let r = run("ex2016-redirect-loop", |a| {
+        a.service_account = "moxiengage@corp.contoso.example".into();
+    })
+    .await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-FOREIGN-DOMAIN",
+        Some("ex2016/3.4"),
+    );
+    let d = r.get(ExDiscover);
+    assert_eq!(
+        d.evidence.get("refused_host").map(String::as_str),
+        Some("contoso.example")
+    );
+    assert_eq!(
+        d.evidence.get("rule").map(String::as_str),
+        Some("label-stripped-domain")
+    );
+    for q in r.sim.requests() {
+        assert!(
+            q.host == "corp.contoso.example" || q.host.ends_with(".corp.contoso.example"),
+            "contacted {q:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_simulated_autodiscover_json_answer_parses() {
+    use moxi_setup::protocol::autodiscover::{parse_v2_json, v2_json_url};
+    let sim = sim::start(SimOptions {
+        scenario: "ex2016-ready".into(),
+        ..SimOptions::default()
+    })
+    .await
+    .unwrap();
+    let net = Net::new(sim.net_config()).unwrap();
+    for (host, want) in [
+        (
+            "outlook.office365.com",
+            "https://outlook.office365.com/EWS/Exchange.asmx",
+        ),
+        (
+            "autodiscover.contoso.example",
+            "https://mail.contoso.example/EWS/Exchange.asmx",
+        ),
+    ] {
+        let url = v2_json_url(host, "moxiengage@contoso.example");
+        let resp = net.client().get(&url).send().await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{url}");
+        let body = resp.bytes().await.unwrap();
+        assert_eq!(parse_v2_json(&body).unwrap().url, want);
+    }
+}

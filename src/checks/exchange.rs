@@ -488,8 +488,8 @@ fn fetch_code(e: &FetchError) -> &'static str {
         FetchError::Dns => "DNS-NXDOMAIN",
         FetchError::Refused => "CONNECTION-REFUSED",
         FetchError::Tls(p) => p.code(),
-        FetchError::NotSent(_) => "NOT-SENT",
-        FetchError::TooLarge => "RESPONSE-TOO-LARGE",
+        FetchError::NotSent(_) => "NOT-HTTPS",
+        FetchError::TooLarge => "BODY-TOO-LARGE",
         FetchError::Other(_) => "CONNECTION-FAILED",
     }
 }
@@ -1621,7 +1621,7 @@ fn check_password(mut rb: Rb, ans: &EwsOutcome, vars: &[(&'static str, String)])
             }
             PasswordExpiry::Unreadable(raw) => {
                 rb.ev("password_expires_raw", raw);
-                unknown(rb, "UNREADABLE-DATE", v)
+                unknown(rb, "DATE-UNREADABLE", v)
             }
         },
         _ => {
