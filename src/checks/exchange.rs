@@ -13,7 +13,7 @@ use crate::checks::autodiscover::{
     HowFound, HttpReply, MAX_REDIRECTS, Transport, discover, within,
 };
 use crate::checks::srv::{SrvResolver, SystemSrv};
-use crate::checks::tls::{self, ProbeError, TlsProblem};
+use crate::checks::tls::{self, ProbeError};
 use crate::checks::{CheckId, CheckReport, Context, Progress, Status};
 use crate::guide::GuideStep;
 use crate::net::{Net, NetConfig};
@@ -579,7 +579,6 @@ pub async fn run_with(
     };
     let (discover_report, ews_url) =
         check_discover(&verifying_net, &inputs, &vars, opts, &progress, &cancel).await;
-    let discovered = ews_url.is_some();
     send(&discover_report);
     reports.push(discover_report);
     let Some(ews_url) = ews_url else {
@@ -608,7 +607,6 @@ pub async fn run_with(
         skip_rest(&want, CheckId::ExTls, &mut reports, &progress);
         return finish(reports, &want);
     }
-    let _ = discovered;
     let ews_net = match trust_host {
         Some(h) => match Net::new(NetConfig {
             ignore_trust_host: Some(h),
@@ -1179,7 +1177,6 @@ async fn check_tls(
                 "how_to_ignore",
                 fill(&table(&words().tls_ignore, how), &[("host", host.clone())]),
             ));
-            let _ = TlsProblem::SelfSigned;
             (
                 rb.done(
                     Status::Fail,
@@ -1420,6 +1417,11 @@ fn check_impersonation(
     self_passed: bool,
     vars: &[(&'static str, String)],
 ) -> CheckReport {
+    let asked: &[Folder] = if is_self {
+        &[Folder::Inbox]
+    } else {
+        &ews::PRODUCT_FOLDERS
+    };
     let mut v = vars.to_vec();
     v.push(("who", target.to_string()));
     v.push(("target_q", ps_quote(target)));
@@ -1525,7 +1527,7 @@ fn check_impersonation(
             )
         }
         "ErrorAccessDenied" => {
-            let failed = failed_folders(resp);
+            let failed = failed_folders(resp, asked);
             v.push(("folders", failed));
             rb.done(
                 Status::Fail,
@@ -1536,7 +1538,7 @@ fn check_impersonation(
             )
         }
         _ if resp.fault().is_none() => {
-            v.push(("failed", failed_folders(resp)));
+            v.push(("failed", failed_folders(resp, asked)));
             rb.done(
                 Status::Fail,
                 code,
@@ -1555,16 +1557,14 @@ fn check_impersonation(
     }
 }
 
-fn failed_folders(resp: &ews::Response) -> String {
+/// The requested folders whose response message failed (messages come back in request order).
+fn failed_folders(resp: &ews::Response, asked: &[Folder]) -> String {
     let names: Vec<&str> = resp
         .messages()
         .iter()
-        .zip(ews::PRODUCT_FOLDERS.iter())
+        .zip(asked.iter())
         .filter(|(m, _)| !m.is_success())
-        .map(|(m, f)| {
-            let _ = m;
-            f.as_str()
-        })
+        .map(|(_, f)| f.as_str())
         .collect();
     if names.is_empty() {
         "folders".into()
