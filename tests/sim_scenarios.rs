@@ -655,3 +655,118 @@ async fn autodiscover_redirect_urls_chain_and_foreign_host() {
     );
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn app_only_tokens_follow_the_token_type_rules() {
+    let h = start("m365-allowlisted").await;
+    let c = client(&h);
+    let app = |secret: &'static str| {
+        let c = c.clone();
+        async move {
+            c.post(format!(
+                "https://login.microsoftonline.com/{TENANT_ID}/oauth2/v2.0/token"
+            ))
+            .form(&[
+                ("client_id", CLIENT_ID),
+                ("client_secret", secret),
+                ("grant_type", "client_credentials"),
+                ("scope", "https://outlook.office365.com/.default"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+        }
+    };
+    let v = app("wrong").await;
+    assert_eq!(v["error_codes"][0], 7000215);
+    let v = app("Demo-App-Secr3t~").await;
+    let tok = v["access_token"].as_str().unwrap().to_string();
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        None,
+        envelope("", &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 500);
+    assert!(
+        body.contains("a:ErrorInvalidExchangeImpersonationHeaderData")
+            && body.contains("must be present"),
+        "{body}"
+    );
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(USER_M365),
+        envelope(&impersonate(USER_M365), &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn kiosk_licence_blocks_only_the_test_user() {
+    let h = start("m365-test-user-kiosk-licence").await;
+    let c = client(&h);
+    let tok = access_token(&c).await;
+    let (s, _, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(SVC_M365),
+        envelope(&impersonate(SVC_M365), &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let (s, body, _) = ews(
+        &c,
+        EXO_EWS,
+        Auth::Bearer(&tok),
+        Some(USER_M365),
+        envelope(&impersonate(USER_M365), &get_folder(&["contacts"])),
+    )
+    .await;
+    assert_eq!(s, 403);
+    assert!(body.is_empty());
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn service_account_without_mailbox() {
+    let h = start("ex2016-service-account-no-mailbox").await;
+    let c = client(&h);
+    let auth = || Auth::Basic(SVC_EX, PASSWORD);
+    let (s, body, _) = ews(
+        &c,
+        EX_EWS,
+        auth(),
+        None,
+        envelope("", &get_folder(&["inbox"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(
+        body.contains("<m:ResponseCode>ErrorMissingEmailAddress</m:ResponseCode>"),
+        "{body}"
+    );
+    // Impersonating the test user still works (Exchange 2016 needs no mailbox for the caller).
+    let (s, body, _) = ews(
+        &c,
+        EX_EWS,
+        auth(),
+        Some(USER_EX),
+        envelope(&impersonate(USER_EX), &get_folder(&["contacts"])),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(body.contains("ResponseClass=\"Success\""));
+    let (_, b) = pox(&c, "autodiscover.contoso.example", SVC_EX).await;
+    assert!(b.contains("<ErrorCode>500</ErrorCode>"), "{b}");
+    h.shutdown().await;
+}

@@ -217,7 +217,7 @@ pub fn pox(
             _ => {}
         }
     }
-    let Some(acct) = scenario::account(sc, &addr) else {
+    let Some(acct) = scenario::account(sc, &addr).filter(|a| a.has_mailbox) else {
         return pox_error(500, "The email address can't be found.");
     };
     match decide(sc, host, &addr) {

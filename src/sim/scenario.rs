@@ -15,6 +15,8 @@ pub const OTHER_TENANT_DOMAIN: &str = "fabrikam.onmicrosoft.com";
 pub const OTHER_TENANT_ID: &str = "a1b2c3d4-0000-4000-8000-00000000fab1";
 pub const CLIENT_ID: &str = "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d";
 pub const PASSWORD: &str = "Demo-Passw0rd!";
+/// The app registration's client secret (only for the app-only client-credentials grant).
+pub const APP_SECRET: &str = "Demo-App-Secr3t~";
 pub const EXO_RESOURCE: &str = "https://outlook.office365.com";
 pub const EXO_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
 pub const ONPREM_DOMAIN: &str = "contoso.example";
@@ -143,6 +145,12 @@ pub struct Scenario {
     pub impersonation: Impersonation,
     #[serde(default = "yes")]
     pub test_user_mailbox: bool,
+    /// The service account has a mailbox (the guide requires one).
+    #[serde(default = "yes")]
+    pub service_account_mailbox: bool,
+    /// The test user's mailbox has only a Kiosk/F1/F3 licence: EWS answers HTTP 403 for it.
+    #[serde(default)]
+    pub test_user_licence_blocked: bool,
     /// How many EWS requests get ErrorServerBusy before the server recovers.
     #[serde(default)]
     pub throttle: u32,
@@ -232,7 +240,7 @@ pub fn account(sc: &Scenario, who: &str) -> Option<Account> {
         "moxiengage" => Some(Account {
             upn: who.clone(),
             display_name: "MoxiEngage Service",
-            has_mailbox: true,
+            has_mailbox: sc.service_account_mailbox,
             oid: "6c1f2e3d-7a8b-4c9d-8e0f-112233445566",
         }),
         "agent" => Some(Account {

@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+const MAX_RECORDS: usize = 20_000;
+
 /// Shared state of one running simulator.
 pub struct State {
     pub scenario: Scenario,
@@ -251,6 +253,10 @@ async fn dispatch(
         response_body: reply.body.clone(),
     };
     if let Ok(mut r) = st.records.lock() {
+        // A demo left running for hours must not grow without bound; tests stay far below.
+        if r.len() >= MAX_RECORDS {
+            r.drain(..MAX_RECORDS / 10);
+        }
         r.push(rec);
     }
     if reply.blackhole {

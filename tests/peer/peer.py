@@ -154,7 +154,7 @@ def ews_account(kind, token=None, target=None, retry=False):
             service_endpoint="https://mail.contoso.example/EWS/Exchange.asmx",
             credentials=creds,
             auth_type=BASIC,
-            version=Version(build=Build(15, 1, 2507, 57)),
+            # No version: exchangelib sniffs it from the server (ConvertId + ServerVersionInfo).
         )
     return Account(target, config=config, autodiscover=False, access_type=IMPERSONATION)
 
@@ -190,6 +190,8 @@ def scenario_ex_ready():
     acct = ews_account("onprem", target=USER_EX)
     names = read_folders(acct)
     check(len(names) == 4, f"exchangelib impersonated GetFolder (Basic): {names}")
+    build = acct.protocol.version.build
+    check(build.major_version == 15 and build.minor_version in (1, 2), f"exchangelib read the server build {build}")
     auto = Account(SVC_EX, credentials=Credentials(SVC_EX, PASSWORD), autodiscover=True, access_type=DELEGATE)
     check(
         auto.protocol.service_endpoint.lower() == "https://mail.contoso.example/ews/exchange.asmx",
