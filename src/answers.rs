@@ -13,6 +13,7 @@ use std::fmt;
 #[serde(rename_all = "kebab-case")]
 pub enum Platform {
     /// Microsoft 365 / Exchange Online (guide `m365`).
+    #[serde(rename = "microsoft-365")]
     Microsoft365,
     /// Exchange Server on-premises 2016, 2019 or SE (guide `ex2016`).
     ExchangeServer,

@@ -501,6 +501,10 @@ pub fn bundle_open(global: &GlobalOpts, file: &Path, reveal: bool) -> ExitCode {
     };
     let mode = if reveal { Reveal::Yes } else { Reveal::No };
     print!("{}", bundle::summary(&sub, mode));
+    if !reveal && sub.answers.service_password.is_some() {
+        println!();
+        println!("{}", t("headless.reveal_hint"));
+    }
     ExitCode::from(EXIT_OK)
 }
 

@@ -95,6 +95,7 @@ fn open_shows_every_value_but_the_password() {
         "microsoft-365",
         "https://outlook.office365.com/EWS/Exchange.asmx",
         "hidden",
+        "with --reveal",
         "no checks were run",
     ] {
         assert!(r.stdout.contains(v), "missing {v}:\n{}", r.stdout);

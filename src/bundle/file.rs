@@ -192,12 +192,24 @@ pub fn sweep_stale_temps(dir: &Path, older_than: std::time::Duration) -> usize {
     removed
 }
 
+/// No real bundle comes near this (a few kilobytes, a few megabytes with large evidence); a
+/// bigger file is not read into memory at all.
+pub const MAX_BUNDLE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads and decrypts the bundle at `path`.
 pub fn read_bundle(path: &Path, passphrase: &SecretString) -> Result<Submission, BundleError> {
-    let bytes = std::fs::read(path).map_err(|source| BundleError::Io {
+    let io = |source| BundleError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BUNDLE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_BUNDLE_BYTES {
+        return Err(BundleError::NotABundle);
+    }
     read_bundle_bytes(&bytes, passphrase)
 }
 

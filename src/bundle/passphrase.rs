@@ -184,6 +184,15 @@ pub fn passphrase_strength_vs(
     })
 }
 
+/// The second typing of the passphrase must match the first; `Err(reason)` otherwise.
+pub fn confirm_passphrase(first: &SecretString, second: &SecretString) -> Result<(), String> {
+    if first.expose_secret() == second.expose_secret() {
+        Ok(())
+    } else {
+        Err(t("passphrase.mismatch").to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,6 +246,15 @@ mod tests {
         assert_eq!(s("zqmvhtrkwpla").unwrap(), Strength::Fair);
         assert!(Strength::Fair < Strength::Strong);
         assert!(!Strength::Fair.hint().is_empty());
+    }
+
+    #[test]
+    fn the_second_typing_must_match() {
+        let a = SecretString::from("gravel orchid tin lantern");
+        assert!(confirm_passphrase(&a, &a.clone()).is_ok());
+        let e =
+            confirm_passphrase(&a, &SecretString::from("gravel orchid tin lanterm")).unwrap_err();
+        assert!(!e.contains("gravel"));
     }
 
     #[test]

@@ -183,6 +183,39 @@ impl Guide {
         self.fields.iter().find(|f| f.id == id)
     }
 
+    /// The screen (by index in [`Guide::screens`]) with this stable id.
+    pub fn screen_by_id(&self, id: &str) -> Option<usize> {
+        self.screens().position(|(_, sc)| sc.id == id)
+    }
+
+    /// The screen (by index) that asks for a field.
+    pub fn screen_collecting(&self, field: FieldId) -> Option<usize> {
+        self.screens()
+            .position(|(_, sc)| sc.fields.contains(&field))
+    }
+
+    /// The screen (by index) that runs a check, by its stable id (`m365.token`). Takes the id
+    /// as text so this layer stays independent of the checks engine.
+    pub fn screen_running(&self, check: &str) -> Option<usize> {
+        self.screens()
+            .position(|(_, sc)| sc.checks.iter().any(|c| c == check))
+    }
+
+    /// One numbered step with its section and screen, e.g. to quote it in a diagnosis.
+    pub fn step(&self, step: GuideStep) -> Option<(&Section, &Screen, &Step)> {
+        if step.platform != self.platform {
+            return None;
+        }
+        self.screens()
+            .filter(|(sec, _)| sec.number == step.section)
+            .find_map(|(sec, sc)| {
+                sc.steps
+                    .iter()
+                    .find(|s| s.number == step.step)
+                    .map(|s| (sec, sc, s))
+            })
+    }
+
     /// The step range of a screen as the guide numbers it: `4.17–4.28` or `1.4`.
     pub fn step_range(section: &Section, screen: &Screen) -> String {
         match (screen.steps.first(), screen.steps.last()) {
