@@ -595,6 +595,25 @@ use Setup::*;
 
 const M365_SCENARIOS: &[Row] = &[
     row(
+        Scenario("m365-test-user-kiosk-licence"),
+        1,
+        &[
+            ("m365.tenant", "pass", "", Some("m365/4.13")),
+            ("m365.realm", "pass", "", Some("m365/1.4")),
+            ("m365.token", "pass", "", Some("m365/4.30")),
+            ("m365.claims", "pass", "", Some("m365/4.23")),
+            ("m365.ews", "pass", "", Some("m365/4.23")),
+            ("m365.impersonate_self", "pass", "", Some("m365/2.7")),
+            (
+                "m365.impersonate_test_user",
+                "fail",
+                "HTTP403",
+                Some("m365/4.23"),
+            ),
+            ("m365.password_expiry", "pass", "", Some("m365/3.10")),
+        ],
+    ),
+    row(
         Scenario("m365-guide-2021"),
         0,
         &[
@@ -945,6 +964,35 @@ const M365_SCENARIOS: &[Row] = &[
 ];
 
 const EX_SCENARIOS: &[Row] = &[
+    row(
+        Scenario("ex2016-service-account-no-mailbox"),
+        1,
+        &[
+            ("ex.discover", "pass", "", None),
+            ("ex.tls", "pass", "", None),
+            ("ex.auth", "pass", "", None),
+            (
+                "ex.self",
+                "fail",
+                "ErrorMissingEmailAddress",
+                Some("ex2016/1.3"),
+            ),
+            (
+                "ex.impersonate_self",
+                "fail",
+                "ErrorNonExistentMailbox",
+                Some("ex2016/1.3"),
+            ),
+            ("ex.impersonate_test_user", "pass", "", None),
+            (
+                "ex.password_expiry",
+                "warn",
+                "ErrorNonExistentMailbox",
+                Some("ex2016/1.4"),
+            ),
+            ("ex.version", "warn", "END-OF-SUPPORT", None),
+        ],
+    ),
     row(
         Scenario("ex2016-ready"),
         0,
@@ -1572,7 +1620,7 @@ const FAULTS: &[Row] = &[
         &[
             ("ex.discover", "pass", "", None),
             ("ex.tls", "pass", "", None),
-            ("ex.auth", "fail", "RESPONSE-TOO-LARGE", Some("ex2016/3.4")),
+            ("ex.auth", "fail", "BODY-TOO-LARGE", Some("ex2016/3.4")),
             ("ex.self", "skip", "", None),
             ("ex.impersonate_self", "skip", "", None),
             ("ex.impersonate_test_user", "skip", "", None),
