@@ -43,9 +43,9 @@ for t in "${targets[@]}"; do
   else
     status=1
     echo "fuzz: $t CRASHED — see $log and fuzz/artifacts/$t/"
-    grep -E "panicked|ERROR|SUMMARY|Test unit written" "$log" | head -n 10 || true
+    grep -aE "panicked|ERROR|SUMMARY|Test unit written" "$log" | head -n 10 || true
   fi
-  execs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -n 1 || true)
+  execs=$(grep -aEo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -n 1 || true)
   echo "fuzz: $t ${execs:-?} execs in ${seconds} s"
 done
 exit "$status"

@@ -89,3 +89,39 @@ fn jwt_and_answers_and_bundle_seeds_do_not_panic() {
         }
     }
 }
+
+/// Found by `ews_response` (fuzz/regressions/ews_response/crash-3e74a2…): a date whose first
+/// four bytes end inside a multi-byte character made `parse_xs_datetime` slice mid-character
+/// and panic. The date is server text, so a hostile or broken server could crash the checks.
+#[test]
+fn a_password_expiry_date_with_a_multibyte_character_is_unreadable_not_a_panic() {
+    let crash: &[u8] = &[
+        0x01, 0x01, 0x7c, 0xcc, 0x87, 0x00, 0x01, 0xcc, 0x83, 0xcc, 0x83, 0x00, 0x01, 0xcc, 0x83,
+    ];
+    let s = std::str::from_utf8(crash).unwrap();
+    assert!(matches!(
+        ews::parse_xs_datetime(s),
+        ews::PasswordExpiry::Unreadable(_)
+    ));
+    assert!(matches!(
+        ews::parse_xs_datetime("202\u{e9}-01-01T00:00:00Z"),
+        ews::PasswordExpiry::Unreadable(_)
+    ));
+    // The same through a whole answer, as a server would send it.
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="{}"><s:Body><m:GetPasswordExpirationDateResponse ResponseClass="Success" xmlns:m="{}"><m:ResponseCode>NoError</m:ResponseCode><m:PasswordExpirationDate>202é-12-06T10:00:00</m:PasswordExpirationDate></m:GetPasswordExpirationDateResponse></s:Body></s:Envelope>"#,
+        ews::NS_SOAP,
+        ews::NS_MESSAGES
+    );
+    let r = ews::parse_response(body.as_bytes()).unwrap();
+    match r.body {
+        ews::Body::PasswordExpiration(p) => {
+            assert!(matches!(p.expiry, ews::PasswordExpiry::Unreadable(_)))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        ews::parse_xs_datetime("9999-12-31T23:59:59Z"),
+        ews::PasswordExpiry::Never
+    );
+}
