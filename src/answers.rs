@@ -302,6 +302,12 @@ pub fn validate_ews_url(raw: &str) -> Result<Option<String>, Invalid> {
         return Ok(None);
     }
     common_checks(&v)?;
+    // The URL parser would quietly turn a look-alike letter into an xn-- name: another server.
+    if !v.is_ascii() {
+        return Err(invalid(
+            "The address has a character that is not plain ASCII (perhaps a look-alike letter from another alphabet). Type it again by hand.",
+        ));
+    }
     let Ok(url) = url::Url::parse(&v) else {
         return Err(invalid(
             "This is not a web address. It should look like https://mail.contoso.com/EWS/Exchange.asmx.",
@@ -331,6 +337,11 @@ pub fn validate_password(secret: &SecretString) -> Result<(), Invalid> {
     let p = secret.expose_secret();
     if p.is_empty() {
         return Err(invalid("Please type the service account's password."));
+    }
+    if p.chars().count() > MAX_FIELD_LEN {
+        return Err(invalid(
+            "This is much longer than any password. Something else may have been pasted; clear the field and type the password.",
+        ));
     }
     if p.trim() != p {
         return Err(invalid(

@@ -162,6 +162,19 @@ pub struct TransportFailure {
     pub reason: String,
 }
 
+/// The rustls error behind `e`, looking inside `io::Error`s too: their `source()` skips the
+/// error they wrap, and tokio-rustls wraps a handshake failure in one, sometimes two.
+fn rustls_inside<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = e;
+    for _ in 0..4 {
+        if let Some(t) = cur.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        cur = cur.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
+    None
+}
+
 /// Classifies a reqwest error by walking its source chain.
 pub fn classify(err: &reqwest::Error, host: &str) -> TransportFailure {
     let mut code = if err.is_timeout() {
@@ -172,7 +185,7 @@ pub fn classify(err: &reqwest::Error, host: &str) -> TransportFailure {
     let mut reason = err.to_string();
     let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
     while let Some(e) = src {
-        if let Some(t) = e.downcast_ref::<rustls::Error>() {
+        if let Some(t) = rustls_inside(e) {
             code = match t {
                 rustls::Error::InvalidCertificate(c) => match c {
                     rustls::CertificateError::Expired

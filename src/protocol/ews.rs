@@ -959,7 +959,12 @@ fn parse_password_expiration(el: &Elem) -> Result<PasswordExpirationResponse, Pa
 /// Parses an `xs:dateTime`; a value without a zone is taken as UTC; year ≥ 9999 is "never".
 pub fn parse_xs_datetime(raw: &str) -> PasswordExpiry {
     use time::format_description::well_known::Rfc3339;
-    if raw.len() >= 4 && raw[..4].parse::<u32>().is_ok_and(|y| y >= 9999) {
+    // `get`, not `[..4]`: the text comes from the server and may hold a multi-byte character.
+    if raw
+        .get(..4)
+        .and_then(|y| y.parse::<u32>().ok())
+        .is_some_and(|y| y >= 9999)
+    {
         return PasswordExpiry::Never;
     }
     if let Ok(t) = time::OffsetDateTime::parse(raw, &Rfc3339) {
