@@ -387,6 +387,13 @@ async fn run_loop(
     result
 }
 
+/// Debug builds only: `MOXI_SETUP_TEST_PANIC=1` panics on the first key, on the main thread
+/// (a panic inside a spawned task would be caught by tokio), so tests can prove the panic
+/// hook restores the terminal. Release builds never look at the variable.
+fn test_panic_requested() -> bool {
+    cfg!(debug_assertions) && std::env::var_os("MOXI_SETUP_TEST_PANIC").is_some_and(|v| v == "1")
+}
+
 async fn event_loop(
     terminal: &mut Term,
     wizard: &mut Wizard,
@@ -416,6 +423,9 @@ async fn event_loop(
             batch.push(m);
         }
         for m in batch {
+            if matches!(m, Msg::Key(_)) && test_panic_requested() {
+                panic!("test panic requested through MOXI_SETUP_TEST_PANIC");
+            }
             for e in update(wizard, m) {
                 if !exec.run(e, terminal).await {
                     return Ok(());

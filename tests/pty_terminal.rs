@@ -1,0 +1,421 @@
+//! The terminal is always given back: the built binary in a real pseudo-terminal survives a
+//! resize storm (and says "please enlarge" at 60×20), leaves on Ctrl-C from several Microsoft
+//! 365 screens and while a check hangs, and restores the terminal even when it panics (a debug
+//! build hook, `MOXI_SETUP_TEST_PANIC=1`). Every time the draft keeps what was typed, never
+//! the password.
+//!
+//! Network: every Microsoft host is pointed at loopback (a closed port, or a listener in this
+//! test that accepts and never answers), so nothing can reach the outside.
+
+use moxi_setup::answers::{FieldId, Platform};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const CANARY: &str = "Canary-Pw-7731!";
+const LEAVE_ALT: &str = "\x1b[?1049l";
+const SHOW_CURSOR: &str = "\x1b[?25h";
+const HOSTS: [&str; 4] = [
+    "login.microsoftonline.com",
+    "outlook.office365.com",
+    "contoso.onmicrosoft.com",
+    "autodiscover.contoso.onmicrosoft.com",
+];
+
+/// Generous: only there to turn a hang into a failure, never to measure speed.
+fn timeout() -> Duration {
+    let secs = std::env::var("MOXI_PTY_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
+
+fn size(cols: u16, rows: u16) -> PtySize {
+    PtySize {
+        rows,
+        cols,
+        pixel_width: 0,
+        pixel_height: 0,
+    }
+}
+
+struct Session {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+struct Ended {
+    success: bool,
+    alt: bool,
+    raw: String,
+}
+
+impl Session {
+    /// `login` is where `login.microsoftonline.com` goes (the other hosts: a closed port).
+    fn start(home: &std::path::Path, login: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let pair = native_pty_system().openpty(size(80, 24)).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_moxi-setup"));
+        for host in HOSTS {
+            let to = if host == "login.microsoftonline.com" {
+                login
+            } else {
+                "127.0.0.1:9"
+            };
+            cmd.arg("--resolve");
+            cmd.arg(format!("{host}={to}"));
+        }
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env("MOXI_SETUP_HOME", home);
+        cmd.env("MOXI_SETUP_NO_KEYCHAIN", "1");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        cmd.env_remove("ACCESSIBLE");
+        cmd.env_remove("MOXI_SETUP_TEST_PANIC");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut rd = pair.master.try_clone_reader().unwrap();
+        let (p2, r2) = (parser.clone(), raw.clone());
+        // Drain on a thread: a full PTY buffer would block the wizard and deadlock the test.
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match rd.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        p2.lock().unwrap().process(&buf[..n]);
+                        r2.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        });
+        let writer = pair.master.take_writer().unwrap();
+        Session {
+            parser,
+            raw,
+            writer,
+            child,
+            reader: Some(reader),
+            master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let end = Instant::now() + timeout();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            if Instant::now() > end {
+                panic!("timed out waiting for {what:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Resizes the pseudo-terminal (the child gets SIGWINCH) and the emulated screen alike.
+    fn resize(&self, cols: u16, rows: u16) {
+        self.master.resize(size(cols, rows)).unwrap();
+        self.parser.lock().unwrap().set_size(rows, cols);
+    }
+
+    /// Waits for the process to end and the reader to drain.
+    fn finish(mut self) -> Ended {
+        let end = Instant::now() + timeout();
+        let status = loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                break st;
+            }
+            if Instant::now() > end {
+                let _ = self.child.kill();
+                panic!("the wizard did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        };
+        drop(self.writer);
+        drop(self.master);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        let alt = self.parser.lock().unwrap().screen().alternate_screen();
+        let raw = String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned();
+        Ended {
+            success: status.success(),
+            alt,
+            raw,
+        }
+    }
+}
+
+/// The terminal was handed back: out of the alternate screen, cursor shown, both written
+/// after the last thing drawn.
+fn assert_restored(e: &Ended) {
+    assert!(!e.alt, "still on the alternate screen");
+    let leave = e.raw.rfind(LEAVE_ALT).expect("never left the alternate screen");
+    let show = e.raw.rfind(SHOW_CURSOR).expect("the cursor was never shown");
+    let enter = e.raw.rfind("\x1b[?1049h").expect("never entered");
+    assert!(leave > enter, "left the alternate screen before the last entry");
+    let tail = &e.raw[leave.min(show)..];
+    assert!(
+        !tail.contains("\x1b[?1049h") && !tail.contains("\x1b[?25l"),
+        "drawing went on after the restore: {tail:?}"
+    );
+    assert!(!e.raw.contains(CANARY), "the password reached the terminal");
+}
+
+fn value(f: FieldId) -> &'static str {
+    match f {
+        FieldId::ServiceAccount => "moxiengage@contoso.onmicrosoft.com",
+        FieldId::ServicePassword => CANARY,
+        FieldId::TestUser => "agent@contoso.onmicrosoft.com",
+        FieldId::Tenant => "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f",
+        FieldId::ClientId => "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d",
+        FieldId::EwsUrl => "",
+        FieldId::IgnoreTlsTrust => "",
+    }
+}
+
+fn draft_key(f: FieldId) -> Option<&'static str> {
+    match f {
+        FieldId::ServiceAccount => Some("service_account"),
+        FieldId::TestUser => Some("test_user"),
+        FieldId::Tenant => Some("tenant"),
+        FieldId::ClientId => Some("client_id"),
+        _ => None,
+    }
+}
+
+fn screens() -> Vec<moxi_setup::guide::Screen> {
+    let guide = moxi_setup::guide::guide(Platform::Microsoft365).unwrap();
+    guide.screens().map(|(_, s)| s.clone()).collect()
+}
+
+/// Types every field of screens `0..upto` and moves on; returns the fields typed.
+fn walk(s: &mut Session, screens: &[moxi_setup::guide::Screen], upto: usize) -> Vec<FieldId> {
+    let n = screens.len();
+    s.wait_for("Where does your office");
+    s.send("1");
+    let mut typed = Vec::new();
+    for (i, sc) in screens.iter().enumerate().take(upto) {
+        s.wait_for(&format!("Step {} of {n}", i + 1));
+        for f in &sc.fields {
+            let v = value(*f);
+            s.send(v);
+            if f.is_secret() {
+                s.wait_for(&"•".repeat(v.chars().count()));
+            } else if !v.is_empty() {
+                s.wait_for(v);
+            }
+            typed.push(*f);
+            s.send("\t");
+        }
+        s.send("\r");
+    }
+    s.wait_for(&format!("Step {} of {n}", upto + 1));
+    typed
+}
+
+fn read_draft(home: &std::path::Path) -> (String, serde_json::Value) {
+    let text = std::fs::read_to_string(home.join("data/draft.json")).expect("draft written");
+    assert!(!text.contains(CANARY), "the password is in the draft");
+    let json = serde_json::from_str(&text).expect("the draft is JSON");
+    (text, json)
+}
+
+fn assert_draft_holds(json: &serde_json::Value, typed: &[FieldId]) {
+    for f in typed {
+        if let Some(k) = draft_key(*f) {
+            assert_eq!(
+                json["answers"][k].as_str(),
+                Some(value(*f)),
+                "{k} lost: {json}"
+            );
+        }
+    }
+}
+
+#[test]
+fn resize_storm_keeps_the_wizard_working() {
+    let screens = screens();
+    let n = screens.len();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(home.path(), "127.0.0.1:9", &[], &[]);
+    s.wait_for("Where does your office");
+    s.send("1");
+    s.wait_for(&format!("Step 1 of {n}"));
+    s.send("\r");
+    s.wait_for(&format!("Step 2 of {n}"));
+    let sizes = [
+        (60, 20),
+        (120, 40),
+        (40, 10),
+        (80, 24),
+        (79, 24),
+        (80, 23),
+        (200, 60),
+        (20, 5),
+        (100, 30),
+    ];
+    for round in 0..5 {
+        for (c, r) in sizes {
+            s.resize(c, r);
+        }
+        if round == 2 {
+            // Keys arrive in the middle of the storm.
+            s.send("moxi");
+        }
+    }
+    s.resize(60, 20);
+    let small = s.wait_for("Please enlarge");
+    assert!(!small.contains(&format!("Step 2 of {n}")), "{small}");
+    s.resize(80, 24);
+    s.wait_for(&format!("Step 2 of {n}"));
+    s.send("engage@contoso.onmicrosoft.com");
+    let screen = s.wait_for("moxiengage@contoso.onmicrosoft.com");
+    assert!(!screen.contains("Please enlarge"), "{screen}");
+    s.send("\x03");
+    let e = s.finish();
+    assert!(e.success, "exit status 0 after Ctrl+C");
+    assert_restored(&e);
+    let (_, json) = read_draft(home.path());
+    assert_draft_holds(&json, &[FieldId::ServiceAccount]);
+}
+
+#[test]
+fn ctrl_c_on_several_screens_restores_and_keeps_the_draft() {
+    let screens = screens();
+    let n = screens.len();
+    let with_fields: Vec<usize> = screens
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.fields.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    // The first screen, the screen after the first fields, a middle one and the last one.
+    let mut stops = vec![0, with_fields[0] + 1, n / 2, n - 1];
+    stops.sort_unstable();
+    stops.dedup();
+    for stop in stops {
+        let home = tempfile::tempdir().unwrap();
+        let mut s = Session::start(home.path(), "127.0.0.1:9", &[], &[]);
+        let typed = walk(&mut s, &screens, stop);
+        s.send("\x03");
+        let e = s.finish();
+        assert!(e.success, "exit status 0 after Ctrl+C on screen {}", stop + 1);
+        assert_restored(&e);
+        let (_, json) = read_draft(home.path());
+        assert_eq!(json["screen"].as_str(), Some(screens[stop].id.as_str()));
+        assert_draft_holds(&json, &typed);
+    }
+}
+
+#[test]
+fn ctrl_c_while_a_check_hangs() {
+    // Accepts and never answers: the realm check stays "checking…" until cancelled.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let h2 = held.clone();
+    std::thread::spawn(move || {
+        for c in listener.incoming().flatten() {
+            h2.lock().unwrap().push(c);
+        }
+    });
+    let screens = screens();
+    let n = screens.len();
+    let idx = screens
+        .iter()
+        .position(|s| s.checks.iter().any(|c| c == "m365.realm"))
+        .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Session::start(home.path(), &addr, &[], &[]);
+    let typed = walk(&mut s, &screens, idx);
+    for f in &screens[idx].fields {
+        let v = value(*f);
+        s.send(v);
+        if f.is_secret() {
+            s.wait_for(&"•".repeat(v.chars().count()));
+        } else {
+            s.wait_for(v);
+        }
+    }
+    // Leaving the last field starts the screen's checks.
+    s.send("\t");
+    s.wait_for("checking…");
+    let end = Instant::now() + timeout();
+    while held.lock().unwrap().is_empty() {
+        assert!(Instant::now() < end, "the check never connected");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    assert!(s.screen().contains(&format!("Step {} of {n}", idx + 1)));
+    s.send("\x03");
+    let e = s.finish();
+    assert!(e.success, "exit status 0 after Ctrl+C during a check");
+    assert_restored(&e);
+    let (_, json) = read_draft(home.path());
+    assert_eq!(json["screen"].as_str(), Some(screens[idx].id.as_str()));
+    let mut all = typed;
+    all.extend(screens[idx].fields.iter().copied());
+    assert_draft_holds(&json, &all);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_keeps_the_draft() {
+    let screens = screens();
+    let n = screens.len();
+    let home = tempfile::tempdir().unwrap();
+    let stop = screens.iter().position(|s| !s.fields.is_empty()).unwrap() + 1;
+    let mut s = Session::start(home.path(), "127.0.0.1:9", &[], &[]);
+    let typed = walk(&mut s, &screens, stop);
+    s.send("\x03");
+    let e = s.finish();
+    assert!(e.success);
+    let (before, json) = read_draft(home.path());
+    assert_draft_holds(&json, &typed);
+
+    let mut s = Session::start(
+        home.path(),
+        "127.0.0.1:9",
+        &["--resume"],
+        &[("MOXI_SETUP_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    s.wait_for(&format!("Step {} of {n}", stop + 1));
+    s.send("x");
+    let e = s.finish();
+    assert!(!e.success, "a panic must not exit 0");
+    assert_restored(&e);
+    let msg = e
+        .raw
+        .rfind("test panic requested")
+        .expect("the panic message reached the terminal");
+    let leave = e.raw.rfind(LEAVE_ALT).unwrap();
+    let show = e.raw.rfind(SHOW_CURSOR).unwrap();
+    assert!(
+        leave < msg && show < msg,
+        "the panic message was written before the terminal was restored"
+    );
+    let (after, _) = read_draft(home.path());
+    assert_eq!(before, after, "the draft changed");
+}
