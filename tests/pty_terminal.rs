@@ -138,7 +138,11 @@ impl Session {
     /// Resizes the pseudo-terminal (the child gets SIGWINCH) and the emulated screen alike.
     fn resize(&self, cols: u16, rows: u16) {
         self.master.resize(size(cols, rows)).unwrap();
-        self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
+        self.parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, cols);
     }
 
     /// Waits for the process to end and the reader to drain.
@@ -173,10 +177,19 @@ impl Session {
 /// after the last thing drawn.
 fn assert_restored(e: &Ended) {
     assert!(!e.alt, "still on the alternate screen");
-    let leave = e.raw.rfind(LEAVE_ALT).expect("never left the alternate screen");
-    let show = e.raw.rfind(SHOW_CURSOR).expect("the cursor was never shown");
+    let leave = e
+        .raw
+        .rfind(LEAVE_ALT)
+        .expect("never left the alternate screen");
+    let show = e
+        .raw
+        .rfind(SHOW_CURSOR)
+        .expect("the cursor was never shown");
     let enter = e.raw.rfind("\x1b[?1049h").expect("never entered");
-    assert!(leave > enter, "left the alternate screen before the last entry");
+    assert!(
+        leave > enter,
+        "left the alternate screen before the last entry"
+    );
     let tail = &e.raw[leave.min(show)..];
     assert!(
         !tail.contains("\x1b[?1049h") && !tail.contains("\x1b[?25l"),
@@ -323,7 +336,11 @@ fn ctrl_c_on_several_screens_restores_and_keeps_the_draft() {
         let typed = walk(&mut s, &screens, stop);
         s.send("\x03");
         let e = s.finish();
-        assert!(e.success, "exit status 0 after Ctrl+C on screen {}", stop + 1);
+        assert!(
+            e.success,
+            "exit status 0 after Ctrl+C on screen {}",
+            stop + 1
+        );
         assert_restored(&e);
         let (_, json) = read_draft(home.path());
         assert_eq!(json["screen"].as_str(), Some(screens[stop].id.as_str()));
