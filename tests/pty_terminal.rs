@@ -1,5 +1,5 @@
 //! The terminal is always given back: the built binary in a real pseudo-terminal survives a
-//! resize storm (and says "please enlarge" at 60×20), leaves on Ctrl-C from several Microsoft
+//! resize storm (and says "please enlarge" at 60×20), leaves on Ctrl-C from every Microsoft
 //! 365 screens and while a check hangs, and restores the terminal even when it panics (a debug
 //! build hook, `MOXI_SETUP_TEST_PANIC=1`). Every time the draft keeps what was typed, never
 //! the password.
