@@ -796,3 +796,41 @@ async fn credentials_never_go_to_plain_http() {
     assert_eq!(err.code, "NOT-HTTPS");
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_host_that_does_not_answer_in_time_is_named() {
+    // The sim holds every answer for a minute; the client gives up after its own timeout.
+    let h = start_with("m365-guide-2021", Duration::from_secs(60)).await;
+    let mut cfg = h.net_config();
+    cfg.timeout = Duration::from_millis(500);
+    let ctx = Context {
+        net: Net::new(cfg).unwrap(),
+    };
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let r = tokio::time::timeout(
+        Duration::from_secs(50),
+        checks::run(
+            &ctx,
+            &answers_for("m365-guide-2021"),
+            &[M365Tenant, M365Realm],
+            tx,
+            CancellationToken::new(),
+        ),
+    )
+    .await
+    .expect("checks hung");
+    assert_rows(
+        "timeouts",
+        &r,
+        &[
+            (M365Tenant, Fail, "TIMEOUT", None),
+            (M365Realm, Fail, "TIMEOUT", None),
+        ],
+    );
+    assert!(
+        r[0].summary.contains("login.microsoftonline.com"),
+        "{}",
+        r[0].summary
+    );
+    h.shutdown().await;
+}

@@ -971,15 +971,8 @@ impl Engine<'_> {
         self.finish(report);
     }
 
-    /// Diagnosis shared by both impersonation checks; `None` for codes the caller handles.
     fn impersonation_code(&self, code: &str) -> Option<&'static str> {
-        match code {
-            "ErrorImpersonateUserDenied" => Some("impersonate_denied"),
-            "ErrorInvalidExchangeImpersonationHeaderData" => Some("impersonate_header_data"),
-            "ErrorImpersonationDenied" => Some("impersonate_cas_denied"),
-            "ErrorAccessDenied" => Some("impersonate_access_denied"),
-            _ => None,
-        }
+        impersonation_diagnosis(code)
     }
 
     async fn impersonate_self(&self, token: &TokenInfo) {
@@ -1214,6 +1207,18 @@ impl MergeEvidence for CheckReport {
     }
 }
 
+/// The diagnosis shared by both impersonation checks, keyed on the EWS code; `None` for codes
+/// each check handles itself (a missing mailbox means different things for self and test user).
+pub fn impersonation_diagnosis(code: &str) -> Option<&'static str> {
+    match code {
+        "ErrorImpersonateUserDenied" => Some("impersonate_denied"),
+        "ErrorInvalidExchangeImpersonationHeaderData" => Some("impersonate_header_data"),
+        "ErrorImpersonationDenied" => Some("impersonate_cas_denied"),
+        "ErrorAccessDenied" => Some("impersonate_access_denied"),
+        _ => None,
+    }
+}
+
 /// The diagnosis for a token error, keyed on `error_codes[0]` (never the description text).
 pub fn token_diagnosis(code: Option<u64>) -> &'static str {
     match code {
@@ -1412,6 +1417,26 @@ mod tests {
             "Update-MgUser -UserId moxiengage@contoso.onmicrosoft.com -PasswordPolicies DisablePasswordExpiration"
         ));
         assert!(p.contains("Get-MgUser -UserId moxiengage@contoso.onmicrosoft.com -Property"));
+    }
+
+    #[test]
+    fn impersonation_codes_from_real_faults() {
+        // The real Exchange Online fault for a token type that forbids the header.
+        let body = include_bytes!(
+            "../../tests/fixtures/ews/fault-errorinvalidexchangeimpersonationheaderdata.xml"
+        );
+        let r = ews::parse_response(body).unwrap();
+        let code = r.first_error_code().unwrap();
+        let key = impersonation_diagnosis(code).unwrap();
+        assert_eq!(key, "impersonate_header_data");
+        let t = text(key, &Vars::new());
+        assert_eq!(t.step, Some(GuideStep::m365(2, 6)));
+        assert!(t.detail.contains("2025"));
+        assert_eq!(
+            impersonation_diagnosis("ErrorImpersonateUserDenied"),
+            Some("impersonate_denied")
+        );
+        assert_eq!(impersonation_diagnosis("ErrorNonExistentMailbox"), None);
     }
 
     #[test]
