@@ -6,9 +6,12 @@
 
 use crate::answers::Platform;
 
+pub mod autodiscover;
 pub mod common;
 pub mod exchange;
 pub mod m365;
+pub mod srv;
+pub mod tls;
 use crate::guide::GuideStep;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
