@@ -149,6 +149,13 @@ async fn probe(h: &SimHandle, platform: Platform, bad_cert: bool) {
         (None, "", password_expiration(&nobody)),
         (Some(&nobody), &imp_nobody, get_folder(&["inbox"])),
         (None, "", "<m:FindFolder/>".to_string()),
+        (
+            None,
+            "",
+            format!(
+                "<m:ConvertId DestinationFormat=\"EntryId\"><m:SourceIds><t:AlternateId Format=\"EwsId\" Id=\"DUMMY\" Mailbox=\"DUMMY\"/><t:AlternateId Format=\"EwsId\" Id=\"AAMkAD\" Mailbox=\"{svc}\"/></m:SourceIds></m:ConvertId>"
+            ),
+        ),
     ];
     let (_s, _r, _) = ews(
         &c,

@@ -50,6 +50,45 @@ fn decide(sc: &Scenario, host: &str, addr: &str) -> Answer {
     }
 }
 
+/// Whether this host has an Autodiscover virtual directory at all in this scenario.
+fn host_serves(sc: &Scenario, host: &str) -> bool {
+    use AutodiscoverMode as M;
+    match host {
+        _ if sc.autodiscover == M::None => false,
+        "autodiscover.contoso.example" => {
+            !matches!(sc.autodiscover, M::HttpRedirect | M::HttpRedirectForeign)
+        }
+        "mail.contoso.example" => true,
+        "autodiscover.corp.contoso.example" => {
+            matches!(sc.autodiscover, M::RedirectAddr | M::RedirectLoop)
+        }
+        scenario::FOREIGN_HOST => sc.autodiscover == M::HttpRedirectForeign,
+        _ => false,
+    }
+}
+
+fn redirect_url(url: &str) -> Reply {
+    let mut v = HashMap::new();
+    v.insert("url", esc(url));
+    Reply::xml(200, fill(tpl("pox_redirect_url"), &v))
+}
+
+fn redirect_addr(to: &str) -> Reply {
+    let mut v = HashMap::new();
+    v.insert("address", esc(to));
+    Reply::xml(200, fill(tpl("pox_redirect_addr"), &v))
+}
+
+fn settings(sc: &Scenario, display_name: &str, address: &str, ews_url: &str) -> Reply {
+    let mut v = HashMap::new();
+    v.insert("display_name", esc(display_name));
+    v.insert("legacy_cn", esc(address.split('@').next().unwrap_or("")));
+    v.insert("address", esc(address));
+    v.insert("server_version", server_version_hex(sc));
+    v.insert("ews_url", esc(ews_url));
+    Reply::xml(200, fill(tpl("pox_settings"), &v))
+}
+
 fn pox_error(code: u32, message: &str) -> Reply {
     let now = time::OffsetDateTime::now_utc();
     let t = format!(
@@ -93,22 +132,22 @@ pub fn pox(
     body: &[u8],
 ) -> Reply {
     let sc = &st.scenario;
-    if sc.autodiscover == AutodiscoverMode::None
-        || host == "contoso.example"
-        || host == "corp.contoso.example"
-        || (sc.autodiscover == AutodiscoverMode::HttpRedirect
-            && host == "autodiscover.contoso.example")
-        || (host == "autodiscover.corp.contoso.example"
-            && !matches!(
-                sc.autodiscover,
-                AutodiscoverMode::RedirectAddr | AutodiscoverMode::RedirectLoop
-            ))
-    {
+    if !host_serves(sc, host) {
         return Reply::not_found();
     }
-    let Some(_user) = basic_user(sc, headers) else {
+    if host == scenario::FOREIGN_HOST {
+        // A credential-harvesting look-alike: any Basic credentials are "accepted".
+        let basic = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.to_ascii_lowercase().starts_with("basic "));
+        if !basic {
+            return Reply::empty(401)
+                .header("WWW-Authenticate", &format!("Basic realm=\"{host}\""));
+        }
+    } else if basic_user(sc, headers).is_none() {
         return unauthorized(sc, host);
-    };
+    }
     if method != "POST" {
         return pox_error(600, "Invalid Request");
     }
@@ -135,25 +174,56 @@ pub fn pox(
     else {
         return pox_error(600, "Invalid Request");
     };
+    if host == scenario::FOREIGN_HOST {
+        let ews = format!("https://{host}/EWS/Exchange.asmx");
+        return settings(sc, "Mailbox", &addr, &ews);
+    }
+    if host == "autodiscover.contoso.example" {
+        match sc.autodiscover {
+            AutodiscoverMode::RedirectUrl => {
+                return redirect_url("https://mail.contoso.example/autodiscover/autodiscover.xml");
+            }
+            AutodiscoverMode::RedirectUrlHttp => {
+                return redirect_url("http://mail.contoso.example/autodiscover/autodiscover.xml");
+            }
+            AutodiscoverMode::RedirectChain => {
+                let lower = addr.to_ascii_lowercase();
+                let local = lower.split('@').next().unwrap_or("");
+                let hop = match local {
+                    "moxiengage" => Some(0),
+                    l => l
+                        .strip_prefix("moxiengage.hop")
+                        .and_then(|n| n.parse::<u32>().ok()),
+                };
+                match hop {
+                    Some(n) if n < 12 => {
+                        return redirect_addr(&format!(
+                            "moxiengage.hop{}@{}",
+                            n + 1,
+                            scenario::ONPREM_DOMAIN
+                        ));
+                    }
+                    Some(_) => {
+                        return settings(
+                            sc,
+                            "MoxiEngage Service",
+                            &lower,
+                            scenario::ONPREM_EWS_URL,
+                        );
+                    }
+                    None => {}
+                }
+            }
+            _ => {}
+        }
+    }
     let Some(acct) = scenario::account(sc, &addr) else {
         return pox_error(500, "The email address can't be found.");
     };
     match decide(sc, host, &addr) {
         Answer::NotFound => Reply::not_found(),
-        Answer::RedirectAddr(to) => {
-            let mut v = HashMap::new();
-            v.insert("address", esc(&to));
-            Reply::xml(200, fill(tpl("pox_redirect_addr"), &v))
-        }
-        Answer::Settings => {
-            let mut v = HashMap::new();
-            v.insert("display_name", esc(acct.display_name));
-            v.insert("legacy_cn", esc(acct.upn.split('@').next().unwrap_or("")));
-            v.insert("address", esc(&acct.upn));
-            v.insert("server_version", server_version_hex(sc));
-            v.insert("ews_url", esc(scenario::ONPREM_EWS_URL));
-            Reply::xml(200, fill(tpl("pox_settings"), &v))
-        }
+        Answer::RedirectAddr(to) => redirect_addr(&to),
+        Answer::Settings => settings(sc, acct.display_name, &acct.upn, scenario::ONPREM_EWS_URL),
     }
 }
 
@@ -166,17 +236,7 @@ pub fn soap(
     body: &[u8],
 ) -> Reply {
     let sc = &st.scenario;
-    if sc.autodiscover == AutodiscoverMode::None
-        || host == "contoso.example"
-        || host == "corp.contoso.example"
-        || (sc.autodiscover == AutodiscoverMode::HttpRedirect
-            && host == "autodiscover.contoso.example")
-        || (host == "autodiscover.corp.contoso.example"
-            && !matches!(
-                sc.autodiscover,
-                AutodiscoverMode::RedirectAddr | AutodiscoverMode::RedirectLoop
-            ))
-    {
+    if !host_serves(sc, host) {
         return Reply::not_found();
     }
     let Some(_user) = basic_user(sc, headers) else {
@@ -210,7 +270,7 @@ pub fn soap(
                 .collect()
         })
         .unwrap_or_default();
-    let (a, b, c, d, schema) = server_version(sc.server());
+    let (a, b, c, d, _) = server_version(sc.server());
     let mut v = HashMap::new();
     v.insert("major", a.to_string());
     v.insert("minor", b.to_string());
@@ -241,9 +301,10 @@ pub fn soap(
                     "ExternalEwsUrl" | "InternalEwsUrl" => Some(scenario::ONPREM_EWS_URL.into()),
                     "UserDisplayName" => acct.map(|a| a.display_name.to_string()),
                     "CasVersion" => Some(format!("{a}.{b:02}.{c:04}.{d:03}")),
-                    "EwsSupportedSchemas" => Some(format!(
-                        "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016, {schema}"
-                    )),
+                    // Real servers list the Exchange20xx names only, never the V20xx ones.
+                    "EwsSupportedSchemas" => Some(
+                        "Exchange2007, Exchange2007_SP1, Exchange2010, Exchange2010_SP1, Exchange2010_SP2, Exchange2013, Exchange2013_SP1, Exchange2016".to_string(),
+                    ),
                     _ => None,
                 };
                 if let Some(val) = value {

@@ -299,6 +299,55 @@ pub fn form_get(form: &str, key: &str) -> Option<String> {
     })
 }
 
+fn app_token(st: &State, tid: &str, scope: &str, correlation: Option<&str>) -> Reply {
+    let lower = scope.trim().to_ascii_lowercase();
+    if lower != "https://outlook.office365.com/.default"
+        && lower != "00000002-0000-0ff1-ce00-000000000000/.default"
+    {
+        return error_reply("70011", &[("scope", scope.to_string())], correlation);
+    }
+    let iat = now().unix_timestamp();
+    let exp = iat + 3599 + 300;
+    let claims = json!({
+        "aud": scenario::EXO_RESOURCE,
+        "iss": format!("https://sts.windows.net/{tid}/"),
+        "iat": iat, "nbf": iat, "exp": exp,
+        "aio": URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes()),
+        "app_displayname": "MoxiEngage",
+        "appid": scenario::CLIENT_ID,
+        "appidacr": "1",
+        "idp": format!("https://sts.windows.net/{tid}/"),
+        "idtyp": "app",
+        "oid": "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+        "rh": "0.AAAA-simulated.",
+        "roles": ["full_access_as_app"],
+        "sid": uuid::Uuid::new_v4().to_string(),
+        "sub": "7e6d5c4b-3a29-4180-9f7e-6d5c4b3a2918",
+        "tid": tid,
+        "uti": URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes()),
+        "ver": "1.0",
+        "wids": ["0997a1d0-0d1d-4acb-b408-d5ca73121e90"]
+    });
+    let access_token = jwt(&claims);
+    if let Ok(mut t) = st.tokens.lock() {
+        t.insert(
+            access_token.clone(),
+            IssuedToken {
+                upn: String::new(),
+                tid: tid.to_string(),
+                appid: scenario::CLIENT_ID.to_string(),
+                scp: String::new(),
+                aud: scenario::EXO_RESOURCE.to_string(),
+                exp,
+            },
+        );
+    }
+    Reply::json(
+        200,
+        &json!({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": access_token}),
+    )
+}
+
 fn token(
     st: &State,
     tenant: &str,
@@ -321,7 +370,7 @@ fn token(
     let Some(grant) = grant else {
         return error_reply("900144", &[("parameter", "grant_type".into())], correlation);
     };
-    if grant != "password" && grant != "refresh_token" {
+    if grant != "password" && grant != "refresh_token" && grant != "client_credentials" {
         return error_reply("70003", &[("grant_type", grant)], correlation);
     }
     if grant == "password" && (lower == "common" || lower == "consumers") {
@@ -357,6 +406,16 @@ fn token(
         );
     }
     let has_secret = field("client_secret").is_some() || field("client_assertion").is_some();
+    if grant == "client_credentials" {
+        // App-only: the app's own secret, no user (PROTOCOL.md §1.1, §3.4).
+        return match field("client_secret") {
+            None => error_reply("7000218", &[], correlation),
+            Some(s) if s == scenario::APP_SECRET => {
+                app_token(st, tid, &field("scope").unwrap_or_default(), correlation)
+            }
+            Some(_) => error_reply("7000215", &[("client_id", client_id)], correlation),
+        };
+    }
     if sc.public_client {
         if has_secret {
             return error_reply("700025", &[], correlation);

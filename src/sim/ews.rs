@@ -173,10 +173,15 @@ fn bearer_user(st: &State, headers: &axum::http::HeaderMap) -> Result<String, bo
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let aud_ok =
         t.aud.trim_end_matches('/') == scenario::EXO_RESOURCE || t.aud == scenario::EXO_APP_ID;
-    if t.exp <= now || !aud_ok || !t.scp.split(' ').any(|s| s == "EWS.AccessAsUser.All") {
+    let app_only = t.upn.is_empty();
+    if t.exp <= now
+        || !aud_ok
+        || (!app_only && !t.scp.split(' ').any(|s| s == "EWS.AccessAsUser.All"))
+    {
         return Err(true);
     }
     let _ = (&t.tid, &t.appid);
+    // An app-only token has no user: the caller is whoever the request impersonates.
     Ok(t.upn.clone())
 }
 
@@ -441,6 +446,20 @@ fn folder_xml(mailbox: &str, folder: &str, shape: &str, extra: &[String]) -> Str
     s
 }
 
+/// Every explicit `t:Mailbox/t:EmailAddress` in a GetFolder request.
+fn mailbox_addresses(op: &Element) -> Vec<String> {
+    op.child(M_NS, "FolderIds")
+        .map(|ids| {
+            ids.children
+                .iter()
+                .filter_map(|i| i.child(T_NS, "Mailbox"))
+                .filter_map(|m| m.child(T_NS, "EmailAddress"))
+                .map(|e| e.text_trimmed().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn folder_error(code: &str, text: &str) -> String {
     fill(
         tpl("getfolder_error"),
@@ -559,7 +578,10 @@ fn get_folder(sc: &Scenario, op: &Element, effective: &str, impersonating: bool)
         let target = mailbox.clone().unwrap_or_else(|| effective.to_string());
         match scenario::account(sc, &target) {
             Some(a) if a.has_mailbox => {
-                if mailbox.is_some() && !target.eq_ignore_ascii_case(effective) && !impersonating {
+                // The same mailbox may be named by any of its addresses (corp.contoso.example
+                // is an address of the on-premises accounts too).
+                let same = scenario::account(sc, effective).is_some_and(|e| e.oid == a.oid);
+                if mailbox.is_some() && !same && !impersonating {
                     messages.push_str(&folder_error(
                         "ErrorAccessDenied",
                         "Access is denied. Check credentials and try again.",
@@ -576,6 +598,43 @@ fn get_folder(sc: &Scenario, op: &Element, effective: &str, impersonating: bool)
         }
     }
     let body = fill(tpl("getfolder_response"), &vals(&[("messages", messages)]));
+    Reply::xml(200, envelope(sc, body))
+}
+
+/// ConvertId: the simulator converts no ids, but answers per id exactly as Exchange does for
+/// a bad mailbox or a malformed id (clients use it to learn the server version).
+fn convert_id(sc: &Scenario, op: &Element) -> Reply {
+    let Some(ids) = op.child(M_NS, "SourceIds") else {
+        return schema_fault(
+            "The element 'ConvertId' in namespace 'http://schemas.microsoft.com/exchange/services/2006/messages' has incomplete content. List of possible elements expected: 'SourceIds'.",
+            1,
+            1,
+        );
+    };
+    let mut messages = String::new();
+    for id in &ids.children {
+        let mailbox = id.attr("Mailbox").unwrap_or("");
+        let (code, text) = if mailbox.contains('@') {
+            ("ErrorInvalidIdMalformed", "Id is malformed.")
+        } else {
+            (
+                "ErrorInvalidSmtpAddress",
+                "The SMTP address format is invalid.",
+            )
+        };
+        messages.push_str(&fill(
+            tpl("convertid_error"),
+            &vals(&[("code", code.into()), ("text", text.into())]),
+        ));
+    }
+    if messages.is_empty() {
+        return schema_fault(
+            "The element 'SourceIds' has incomplete content. List of possible elements expected: 'AlternateId, AlternatePublicFolderId, AlternatePublicFolderItemId'.",
+            1,
+            1,
+        );
+    }
+    let body = fill(tpl("convertid_response"), &vals(&[("messages", messages)]));
     Reply::xml(200, envelope(sc, body))
 }
 
@@ -704,6 +763,15 @@ fn dispatch(
         return busy_fault(sc.throttle_backoff_ms);
     }
     let mut effective = caller.to_string();
+    let app_only = caller.is_empty();
+    if app_only && req.impersonate.is_none() {
+        // Observed token-type rule (PROTOCOL.md §3.4).
+        return fault(
+            "ErrorInvalidExchangeImpersonationHeaderData",
+            "ExchangeImpersonation SOAP header must be present for this type of OAuth token.",
+            String::new(),
+        );
+    }
     if let Some((kind, value)) = &req.impersonate {
         let anchor = headers
             .get("x-anchormailbox")
@@ -718,7 +786,9 @@ fn dispatch(
                 String::new(),
             );
         }
-        if sc.impersonation != Impersonation::Allowed {
+        // App-only tokens with full_access_as_app are the supported replacement for the
+        // retired role; delegated tokens depend on the role (gone from EXO since 2025).
+        if !app_only && sc.impersonation != Impersonation::Allowed {
             return fault(
                 "ErrorImpersonateUserDenied",
                 "The account does not have permission to impersonate the requested user.",
@@ -751,9 +821,19 @@ fn dispatch(
         }
     }
     let _ = host;
+    let touches_test_user = std::iter::once(effective.as_str())
+        .chain(mailbox_addresses(op).iter().map(String::as_str))
+        .any(|m| m.to_ascii_lowercase().starts_with("agent@"));
+    if sc.test_user_licence_blocked && touches_test_user {
+        // The licence block answers like the other EWS policy blocks (PROTOCOL.md §3.9).
+        return Reply::empty(403)
+            .header("X-FEServer", "BN9P221CA0012")
+            .header("request-id", &uuid::Uuid::new_v4().to_string());
+    }
     match op.name.as_str() {
         "GetFolder" => get_folder(sc, op, &effective, req.impersonate.is_some()),
         "GetPasswordExpirationDate" => password_expiration(sc, op),
+        "ConvertId" => convert_id(sc, op),
         other => fault(
             "ErrorInvalidRequest",
             &format!(
@@ -761,5 +841,47 @@ fn dispatch(
             ),
             String::new(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_is_present_and_namespaces_are_http() {
+        for name in [
+            "envelope",
+            "getfolder_response",
+            "getfolder_success",
+            "getfolder_error",
+            "password_expiration",
+            "password_expiration_error",
+            "fault",
+            "busy_messagexml",
+            "schema_messagexml",
+            "pox_settings",
+            "pox_redirect_addr",
+            "pox_redirect_url",
+            "pox_error",
+            "soap_settings",
+            "convertid_response",
+            "convertid_error",
+        ] {
+            let t = tpl(name);
+            assert!(!t.is_empty(), "template {name} missing");
+            assert!(
+                !t.contains("https://schemas."),
+                "{name} uses an https namespace"
+            );
+        }
+    }
+
+    #[test]
+    fn fault_escapes_its_text() {
+        let r = fault("ErrorX", "a <b> & c", String::new());
+        assert!(r.body.contains("a &lt;b&gt; &amp; c"));
+        assert!(xml::parse(&r.body).is_ok());
+        assert_eq!(r.status, 500);
     }
 }

@@ -15,6 +15,8 @@ pub const OTHER_TENANT_DOMAIN: &str = "fabrikam.onmicrosoft.com";
 pub const OTHER_TENANT_ID: &str = "a1b2c3d4-0000-4000-8000-00000000fab1";
 pub const CLIENT_ID: &str = "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d";
 pub const PASSWORD: &str = "Demo-Passw0rd!";
+/// The app registration's client secret (only for the app-only client-credentials grant).
+pub const APP_SECRET: &str = "Demo-App-Secr3t~";
 pub const EXO_RESOURCE: &str = "https://outlook.office365.com";
 pub const EXO_APP_ID: &str = "00000002-0000-0ff1-ce00-000000000000";
 pub const ONPREM_DOMAIN: &str = "contoso.example";
@@ -30,7 +32,11 @@ pub const HOSTS: &[&str] = &[
     "mail.contoso.example",
     "corp.contoso.example",
     "autodiscover.corp.contoso.example",
+    "autodiscover.contoso-mail.example",
 ];
+
+/// The look-alike foreign host of the `ex2016-http-redirect-foreign` scenario.
+pub const FOREIGN_HOST: &str = "autodiscover.contoso-mail.example";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
@@ -84,6 +90,15 @@ pub enum AutodiscoverMode {
     None,
     /// The root domain accepts and never answers; the autodiscover host answers.
     BlackholedFirst,
+    /// The autodiscover host answers `redirectUrl` to the mail server's https Autodiscover.
+    RedirectUrl,
+    /// The autodiscover host answers `redirectUrl` to a plain-http URL (must not be followed).
+    RedirectUrlHttp,
+    /// `redirectAddr` to a new address each time, 12 times, then settings (past the 10 limit).
+    RedirectChain,
+    /// Both https candidates fail; the plain-HTTP redirect points to a look-alike foreign
+    /// domain that would harvest credentials.
+    HttpRedirectForeign,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -130,6 +145,9 @@ pub struct Scenario {
     pub impersonation: Impersonation,
     #[serde(default = "yes")]
     pub test_user_mailbox: bool,
+    /// The test user's mailbox has only a Kiosk/F1/F3 licence: EWS answers HTTP 403 for it.
+    #[serde(default)]
+    pub test_user_licence_blocked: bool,
     /// How many EWS requests get ErrorServerBusy before the server recovers.
     #[serde(default)]
     pub throttle: u32,

@@ -19,6 +19,8 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
 
+const MAX_RECORDS: usize = 20_000;
+
 /// Shared state of one running simulator.
 pub struct State {
     pub scenario: Scenario,
@@ -251,6 +253,10 @@ async fn dispatch(
         response_body: reply.body.clone(),
     };
     if let Ok(mut r) = st.records.lock() {
+        // A demo left running for hours must not grow without bound; tests stay far below.
+        if r.len() >= MAX_RECORDS {
+            r.drain(..MAX_RECORDS / 10);
+        }
         r.push(rec);
     }
     if reply.blackhole {
@@ -311,7 +317,8 @@ fn route(
         | "autodiscover.contoso.example"
         | "mail.contoso.example"
         | "corp.contoso.example"
-        | "autodiscover.corp.contoso.example" => {
+        | "autodiscover.corp.contoso.example"
+        | "autodiscover.contoso-mail.example" => {
             if host == "contoso.example" && sc.autodiscover == AutodiscoverMode::BlackholedFirst {
                 let mut r = Reply::empty(0);
                 r.blackhole = true;
@@ -362,6 +369,19 @@ fn plain_http(
                 "<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>This document may be found <a HREF=\"https://mail.contoso.example/autodiscover/autodiscover.xml\">here</a></body>".into(),
             )
             .header("Location", "https://mail.contoso.example/autodiscover/autodiscover.xml")
+        }
+        "autodiscover.contoso.example"
+            if method == "GET"
+                && lower == "/autodiscover/autodiscover.xml"
+                && sc.autodiscover == AutodiscoverMode::HttpRedirectForeign =>
+        {
+            let to = format!("https://{}/autodiscover/autodiscover.xml", super::scenario::FOREIGN_HOST);
+            Reply::new(
+                302,
+                Some("text/html; charset=UTF-8"),
+                format!("<head><title>Document Moved</title></head>\n<body><h1>Object Moved</h1>This document may be found <a HREF=\"{to}\">here</a></body>"),
+            )
+            .header("Location", &to)
         }
         _ => Reply::new(
             403,
