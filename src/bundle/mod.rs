@@ -97,6 +97,9 @@ pub struct SubmittedAnswers {
     /// The EWS address typed by the admin, or found.
     pub ews_url: Option<String>,
     pub ews_url_source: EwsUrlSource,
+    /// The engine's own name for the way it found the address (`autodiscover-srv`,
+    /// `typed-by-admin`…), when a check recorded one.
+    pub ews_url_found_by: Option<String>,
     pub trust: TrustChoices,
 }
 
@@ -130,7 +133,7 @@ pub struct CheckOutcome {
 // accepted so the bundle does not silently lose a fact if a check names it slightly differently.
 const EVIDENCE_TENANT_ID: &[&str] = &["tenant_id", "tenant_guid", "tid"];
 const EVIDENCE_EWS_URL: &[&str] = &["ews_url", "ews_url_found"];
-const EVIDENCE_EWS_SOURCE: &[&str] = &["ews_url_source", "found_by", "source", "method"];
+const EVIDENCE_EWS_SOURCE: &[&str] = &["how_found", "ews_url_source", "found_by", "source"];
 
 fn evidence<'a>(reports: &'a [CheckReport], id: CheckId, keys: &[&str]) -> Option<&'a str> {
     let r = reports.iter().find(|r| r.id == id)?;
@@ -177,13 +180,22 @@ impl Submission {
         let ews_url_source = [CheckId::ExDiscover, CheckId::M365Ews]
             .iter()
             .find_map(|id| evidence(reports, *id, EVIDENCE_EWS_SOURCE))
-            .and_then(|s| match s.to_ascii_lowercase().as_str() {
-                "typed" => Some(EwsUrlSource::Typed),
-                s if s.contains("autodiscover") || s == "srv" => Some(EwsUrlSource::Autodiscover),
-                _ => None,
+            .and_then(|s| {
+                let s = s.to_ascii_lowercase();
+                if s.contains("typed") {
+                    Some(EwsUrlSource::Typed)
+                } else if s.contains("autodiscover") || s == "srv" {
+                    Some(EwsUrlSource::Autodiscover)
+                } else {
+                    None
+                }
             })
             .filter(|_| ews_url_source != EwsUrlSource::Typed)
             .unwrap_or(ews_url_source);
+        let ews_url_found_by = [CheckId::ExDiscover, CheckId::M365Ews]
+            .iter()
+            .find_map(|id| evidence(reports, *id, EVIDENCE_EWS_SOURCE))
+            .map(str::to_string);
         let tenant = answers.tenant.trim().to_string();
         let tenant_id = crate::answers::validate_guid(&tenant).ok().or_else(|| {
             evidence(reports, CheckId::M365Tenant, EVIDENCE_TENANT_ID).map(str::to_string)
@@ -212,6 +224,7 @@ impl Submission {
                 client_id: answers.client_id.trim().to_string(),
                 ews_url,
                 ews_url_source,
+                ews_url_found_by,
                 trust,
             },
             checks: reports.to_vec(),

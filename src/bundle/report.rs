@@ -139,11 +139,13 @@ pub fn summary(s: &Submission, reveal: Reveal) -> String {
         t("summary.ews_url"),
         a.ews_url.as_deref().unwrap_or(t("summary.none")),
     );
-    line(
-        &mut out,
-        t("summary.ews_source"),
-        t(a.ews_url_source.text_key()),
-    );
+    let how = match &a.ews_url_found_by {
+        Some(by) if a.ews_url_source != super::EwsUrlSource::Typed => {
+            format!("{} ({by})", t(a.ews_url_source.text_key()))
+        }
+        _ => t(a.ews_url_source.text_key()).to_string(),
+    };
+    line(&mut out, t("summary.ews_source"), &how);
     let trust = match &a.trust.ignored_tls_host {
         Some(h) if a.trust.ignore_tls_trust => tf("summary.trust_ignored", &[("host", h)]),
         _ => t("summary.trust_normal").to_string(),

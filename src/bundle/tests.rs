@@ -161,10 +161,18 @@ fn exchange_trust_choice_names_only_the_typed_host() {
         CheckId::ExDiscover,
         Status::Pass,
         "",
-        &[("ews_url", "https://mail.contoso.example/EWS/Exchange.asmx")],
+        &[
+            ("ews_url", "https://mail.contoso.example/EWS/Exchange.asmx"),
+            ("how_found", "autodiscover-srv"),
+        ],
     )];
     let sub = Submission::new(&a, &reports).unwrap();
     assert_eq!(sub.answers.ews_url_source, EwsUrlSource::Autodiscover);
+    assert_eq!(
+        sub.answers.ews_url_found_by.as_deref(),
+        Some("autodiscover-srv")
+    );
+    assert!(summary(&sub, Reveal::No).contains("(autodiscover-srv)"));
     assert_eq!(
         sub.answers.ews_url.as_deref(),
         Some("https://mail.contoso.example/EWS/Exchange.asmx")

@@ -43,6 +43,8 @@ pub(super) struct WireAnswers {
     #[serde(default)]
     pub ews_url: Option<String>,
     pub ews_url_source: EwsUrlSource,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ews_url_found_by: Option<String>,
     #[serde(default)]
     pub trust: TrustChoices,
 }
@@ -109,6 +111,7 @@ impl WireV1 {
                 client_id: a.client_id.clone(),
                 ews_url: a.ews_url.clone(),
                 ews_url_source: a.ews_url_source,
+                ews_url_found_by: a.ews_url_found_by.clone(),
                 trust: a.trust.clone(),
             },
             checks: s.checks.clone(),
@@ -133,6 +136,7 @@ impl WireV1 {
                 client_id: a.client_id,
                 ews_url: a.ews_url,
                 ews_url_source: a.ews_url_source,
+                ews_url_found_by: a.ews_url_found_by,
                 trust: a.trust,
             },
             checks: self.checks,
