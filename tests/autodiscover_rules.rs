@@ -260,12 +260,10 @@ async fn a_black_holed_root_domain_costs_nothing_once_the_autodiscover_host_answ
 
 #[tokio::test]
 async fn with_a_grace_ratio_a_black_holed_root_domain_waits_a_fraction_not_the_whole_grace() {
-    let fake = Fake::default()
-        .on(ROOT, Behave::BlackHole)
-        .on(
-            ADHOST,
-            Behave::Delay(Duration::from_millis(20), Box::new(ok(settings(EWS)))),
-        );
+    let fake = Fake::default().on(ROOT, Behave::BlackHole).on(
+        ADHOST,
+        Behave::Delay(Duration::from_millis(20), Box::new(ok(settings(EWS)))),
+    );
     let srv = StaticSrv::none();
     let opts = DiscoverOptions {
         transport: &fake,
