@@ -158,6 +158,7 @@ async fn run_with(fake: &Fake, srv: &StaticSrv, confirmed: &[String], who: &str)
         candidate_timeout: Duration::from_secs(600),
         confirmed_hosts: confirmed,
         grace: Duration::from_millis(200),
+        grace_ratio: None,
     };
     let pw = SecretString::from("Demo-Passw0rd!");
     let cancel = CancellationToken::new();
@@ -225,6 +226,7 @@ async fn the_highest_priority_answer_wins_even_when_it_is_slower() {
             candidate_timeout: Duration::from_secs(600),
             confirmed_hosts: &[],
             grace: Duration::from_secs(30),
+            grace_ratio: None,
         };
         let pw = SecretString::from("x");
         let mut sink = |_e: DiscoverEvent| {};
@@ -248,6 +250,45 @@ async fn a_black_holed_root_domain_costs_nothing_once_the_autodiscover_host_answ
         .on(ROOT, Behave::BlackHole)
         .on(ADHOST, ok(settings(EWS)));
     let d = run(&fake).await;
+    assert_eq!(d.result.unwrap().how, HowFound::AutodiscoverHost);
+    assert!(
+        d.attempts
+            .iter()
+            .any(|a| a.url == ROOT && matches!(a.result, AttemptResult::Abandoned))
+    );
+}
+
+#[tokio::test]
+async fn with_a_grace_ratio_a_black_holed_root_domain_waits_a_fraction_not_the_whole_grace() {
+    let fake = Fake::default().on(ROOT, Behave::BlackHole).on(
+        ADHOST,
+        Behave::Delay(Duration::from_millis(20), Box::new(ok(settings(EWS)))),
+    );
+    let srv = StaticSrv::none();
+    let opts = DiscoverOptions {
+        transport: &fake,
+        srv: &srv,
+        candidate_timeout: Duration::from_secs(600),
+        confirmed_hosts: &[],
+        // Without the ratio this run would wait the whole 600 s grace.
+        grace: Duration::from_secs(600),
+        grace_ratio: Some(0.5),
+    };
+    let pw = SecretString::from("x");
+    let mut sink = |_e: DiscoverEvent| {};
+    // Generous bound: only catches the wait for the full grace.
+    let d = tokio::time::timeout(
+        Duration::from_secs(60),
+        discover(
+            &opts,
+            "moxiengage@contoso.example",
+            &pw,
+            &CancellationToken::new(),
+            &mut sink,
+        ),
+    )
+    .await
+    .expect("the black-holed root domain cost the whole grace");
     assert_eq!(d.result.unwrap().how, HowFound::AutodiscoverHost);
     assert!(
         d.attempts
@@ -595,6 +636,7 @@ async fn cancelling_stops_a_discovery_that_is_waiting() {
         candidate_timeout: Duration::from_secs(600),
         confirmed_hosts: &[],
         grace: Duration::from_millis(10),
+        grace_ratio: None,
     };
     let pw = SecretString::from("x");
     let cancel = CancellationToken::new();

@@ -195,7 +195,15 @@ pub struct DiscoverOptions<'a> {
     pub confirmed_hosts: &'a [String],
     /// How much longer higher-priority candidates may take once a lower one has answered.
     pub grace: Duration,
+    /// When set, that wait is also at most this fraction of the time the answer took (never
+    /// under [`MIN_GRACE`]): every candidate left at the same moment, so a healthy
+    /// higher-priority server has had as long as the one that answered, and a black-holed
+    /// one then costs a fraction of a round trip instead of the whole `grace`.
+    pub grace_ratio: Option<f64>,
 }
+
+/// The shortest wait for higher-priority candidates when [`DiscoverOptions::grace_ratio`] is set.
+pub const MIN_GRACE: Duration = Duration::from_millis(25);
 
 /// True when `host` is `domain` or a name under it.
 pub fn within(host: &str, domain: &str) -> bool {
@@ -359,6 +367,7 @@ impl State<'_, '_> {
         let timeout = self.opts.candidate_timeout;
         let user = self.user;
         let password = self.password;
+        let started = tokio::time::Instant::now();
         let mut futs = FuturesUnordered::new();
         for (i, (u, how)) in cands.iter().enumerate() {
             events(DiscoverEvent::Trying {
@@ -387,7 +396,14 @@ impl State<'_, '_> {
                 if done[..b].iter().all(|d| *d) {
                     break;
                 }
-                deadline.get_or_insert_with(|| tokio::time::Instant::now() + self.opts.grace);
+                let grace = match self.opts.grace_ratio {
+                    Some(r) => self
+                        .opts
+                        .grace
+                        .min(started.elapsed().mul_f64(r.max(0.0)).max(MIN_GRACE)),
+                    None => self.opts.grace,
+                };
+                deadline.get_or_insert_with(|| tokio::time::Instant::now() + grace);
             }
             let sleep = async {
                 match deadline {

@@ -41,6 +41,8 @@ pub struct ExchangeOptions {
     pub candidate_timeout: Duration,
     /// How long higher-priority candidates may still take once a lower one answered.
     pub grace: Duration,
+    /// …and at most this fraction of the time the answer took (see `DiscoverOptions`).
+    pub grace_ratio: Option<f64>,
     /// Hosts outside the account's domain the admin confirmed on screen (never from headless).
     pub confirmed_hosts: Vec<String>,
     /// The longest `BackOffMilliseconds` honoured before reporting the server busy.
@@ -55,6 +57,9 @@ impl Default for ExchangeOptions {
             srv: Arc::new(SystemSrv::new(Duration::from_secs(5))),
             candidate_timeout: Duration::from_secs(10),
             grace: Duration::from_millis(500),
+            // Half the answering candidate's time: a black-holed root domain then adds half a
+            // round trip (BENCHMARKS.md: ≤ 1.2× the normal run), not half a second.
+            grace_ratio: Some(0.5),
             confirmed_hosts: Vec::new(),
             busy_cap: Duration::from_secs(10),
             busy_retries: 2,
@@ -853,6 +858,7 @@ async fn check_discover(
         candidate_timeout: opts.candidate_timeout,
         confirmed_hosts: &opts.confirmed_hosts,
         grace: opts.grace,
+        grace_ratio: opts.grace_ratio,
     };
     let p = progress.clone();
     let mut sink = move |e: DiscoverEvent| {

@@ -54,17 +54,14 @@ pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
         tracing::info!(reason, "not starting the full-screen wizard");
         return plain_fallback(opts, dirs, reason);
     }
+    // Reading the system's certificate store and parsing the guides each take milliseconds
+    // before the first frame (BENCHMARKS.md: first frame ≤ 30 ms): do them side by side.
+    let net_config = opts.global.net_config();
+    let net_job = std::thread::spawn(move || crate::net::Net::new(net_config));
     let guides = match Guides::embedded() {
         Ok(g) => g,
         Err(e) => {
             eprintln!("moxi-setup: the built-in guide is damaged: {e}");
-            return ExitCode::from(crate::cli::EXIT_USAGE);
-        }
-    };
-    let net = match crate::net::Net::new(opts.global.net_config()) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("moxi-setup: {e}");
             return ExitCode::from(crate::cli::EXIT_USAGE);
         }
     };
@@ -96,6 +93,17 @@ pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
         wizard.status = notice;
     }
     wizard.export.folder = tui_input::Input::new(dirs.data.display().to_string());
+    let net = match net_job.join() {
+        Ok(Ok(n)) => n,
+        Ok(Err(e)) => {
+            eprintln!("moxi-setup: {e}");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+        Err(_) => {
+            eprintln!("moxi-setup: cannot start: the network set-up stopped unexpectedly");
+            return ExitCode::from(crate::cli::EXIT_USAGE);
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

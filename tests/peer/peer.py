@@ -53,9 +53,10 @@ socket.getaddrinfo = _sim_getaddrinfo
 class Sim:
     """One `moxi-setup sim serve` process."""
 
-    def __init__(self, scenario):
+    def __init__(self, scenario, extra_args=()):
+        # extra_args: e.g. ("--latency", "100") for scripts/bench/bench.py.
         self.proc = subprocess.Popen(
-            [BIN, "sim", "serve", "--scenario", scenario, "--listen", "127.0.0.1:0"],
+            [BIN, "sim", "serve", "--scenario", scenario, "--listen", "127.0.0.1:0", *extra_args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
