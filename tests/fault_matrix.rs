@@ -608,7 +608,7 @@ const M365_SCENARIOS: &[Row] = &[
                 "m365.impersonate_test_user",
                 "fail",
                 "HTTP403",
-                Some("m365/4.23"),
+                Some("m365/5.1"),
             ),
             ("m365.password_expiry", "pass", "", Some("m365/3.10")),
         ],
