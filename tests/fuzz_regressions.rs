@@ -26,7 +26,14 @@ fn ews_seeds_parse_without_panicking_and_real_answers_are_understood() {
     assert!(all.len() >= 30, "seed corpus missing: {}", all.len());
     let mut understood = 0;
     for (name, data) in &all {
-        if let Ok(r) = ews::parse_response(data) {
+        let parsed = ews::parse_response(data);
+        if let Err(e) = &parsed {
+            assert!(
+                e.to_string().len() < 4096,
+                "{name}: error text grew with the input"
+            );
+        }
+        if let Ok(r) = parsed {
             let _ = (r.first_error_code(), r.back_off_ms());
             let file = name.rsplit('/').next().unwrap_or(name);
             if file.starts_with("ews__") && file.contains("response") {
@@ -46,7 +53,18 @@ fn autodiscover_seeds_parse_without_panicking() {
         .iter()
         .filter(|(n, d)| {
             let r = autodiscover::parse_pox(d);
-            let _ = autodiscover::parse_v2_json(d);
+            if let Err(e) = &r {
+                assert!(
+                    e.to_string().len() < 4096,
+                    "{n}: error text grew with the input"
+                );
+            }
+            if let Err(e) = autodiscover::parse_v2_json(d) {
+                assert!(
+                    e.to_string().len() < 4096,
+                    "{n}: error text grew with the input"
+                );
+            }
             r.is_ok() && n.contains("response")
         })
         .count();

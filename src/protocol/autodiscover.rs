@@ -103,17 +103,17 @@ pub enum PoxError {
     TooLarge,
     #[error("the answer nests deeper than {MAX_DEPTH} levels")]
     TooDeep,
-    #[error("the answer is not well-formed XML: {0}")]
+    #[error("the answer is not well-formed XML: {}", super::clip(.0))]
     Malformed(String),
-    #[error("the answer uses a namespace prefix it never declares: {0}")]
+    #[error("the answer uses a namespace prefix it never declares: {}", super::clip(.0))]
     UndeclaredPrefix(String),
     #[error("the answer declares a document type or an entity, which Autodiscover never does")]
     DocType,
-    #[error("the answer is XML but not a POX Autodiscover answer (root {0})")]
+    #[error("the answer is XML but not a POX Autodiscover answer (root {})", super::clip(.0))]
     NotAutodiscover(String),
     #[error("the settings answer names no EWS address for EXPR or EXCH")]
     NoEwsUrl,
-    #[error("the answer's Action \"{0}\" is not one this tool understands")]
+    #[error("the answer's Action \"{}\" is not one this tool understands", super::clip(.0))]
     UnknownAction(String),
     #[error("the redirect answer does not say where to go")]
     MissingRedirectTarget,
@@ -440,13 +440,13 @@ pub struct V2Answer {
 pub enum V2Error {
     #[error("the answer is larger than {MAX_BODY} bytes")]
     TooLarge,
-    #[error("the answer is not JSON: {0}")]
+    #[error("the answer is not JSON: {}", super::clip(.0))]
     NotJson(String),
     #[error("the answer has no Url")]
     NoUrl,
-    #[error("the answer is for protocol {0}, not EWS")]
+    #[error("the answer is for protocol {}, not EWS", super::clip(.0))]
     WrongProtocol(String),
-    #[error("the server reported: {0}")]
+    #[error("the server reported: {}", super::clip(.0))]
     Server(String),
 }
 

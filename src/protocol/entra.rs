@@ -106,7 +106,7 @@ pub enum EntraError {
     BadAuthority(String),
     #[error("the answer is too large ({0} bytes)")]
     TooLarge(usize),
-    #[error("the answer is not the JSON Microsoft sends: {0}")]
+    #[error("the answer is not the JSON Microsoft sends: {}", super::clip(.0))]
     NotJson(String),
 }
 

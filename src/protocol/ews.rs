@@ -331,19 +331,19 @@ pub enum ParseError {
     TooDeep(usize),
     #[error("the answer is not UTF-8 text")]
     NotUtf8,
-    #[error("the answer is not well-formed XML: {0}")]
+    #[error("the answer is not well-formed XML: {}", super::clip(.0))]
     Malformed(String),
-    #[error("the answer uses an XML prefix it never declared: {0}")]
+    #[error("the answer uses an XML prefix it never declared: {}", super::clip(.0))]
     Namespace(String),
     #[error("the answer declares a DTD or an entity, which is refused")]
     Dtd,
-    #[error("the answer uses the entity &{0}; which is not one of XML's own")]
+    #[error("the answer uses the entity &{}; which is not one of XML's own", super::clip(.0))]
     Entity(String),
-    #[error("the answer is not a SOAP envelope (root {0})")]
+    #[error("the answer is not a SOAP envelope (root {})", super::clip(.0))]
     NotSoap(String),
     #[error("the SOAP envelope has no body")]
     NoBody,
-    #[error("the SOAP body is not a known EWS answer: {0}")]
+    #[error("the SOAP body is not a known EWS answer: {}", super::clip(.0))]
     Unexpected(String),
 }
 

@@ -15,7 +15,7 @@ pub enum JwtError {
     NotJwt,
     #[error("the token payload is not base64url")]
     NotBase64,
-    #[error("the token payload is not a JSON object: {0}")]
+    #[error("the token payload is not a JSON object: {}", super::clip(.0))]
     NotJson(String),
     #[error("the token is too large")]
     TooLarge,
