@@ -65,6 +65,7 @@ fn play(b: Behave) -> BoxFuture<'static, Result<HttpReply, FetchError>> {
                 status,
                 location,
                 www_authenticate: vec!["Basic realm=\"x\"".into()],
+                retry_after_ms: None,
                 body: body.into_bytes(),
             }),
             Behave::Delay(d, inner) => {

@@ -508,6 +508,46 @@ async fn a_busy_server_beyond_the_cap_is_reported() {
 }
 
 #[tokio::test]
+async fn a_restarting_server_is_tried_again_and_passes() {
+    let r = run("ex2016-restarting", |_| {}).await;
+    r.all_pass_but(&[ExVersion]);
+    assert!(
+        r.notes.iter().any(|n| n.contains("restarting")),
+        "{:?}",
+        r.notes
+    );
+    // The two 503s were answered to real requests, then EWS worked.
+    let ews = r
+        .sim
+        .requests()
+        .iter()
+        .filter(|q| q.path.contains("/EWS/"))
+        .count();
+    assert!(ews >= 4, "{ews} EWS requests");
+}
+
+#[tokio::test]
+async fn stopped_web_services_are_reported_as_a_server_problem_not_a_setup_step() {
+    let r = run("ex2016-unavailable", |_| {}).await;
+    r.expect(ExAuth, Status::Fail, "HTTP503", None);
+    let a = r.get(ExAuth);
+    assert!(
+        a.command
+            .as_deref()
+            .unwrap_or("")
+            .contains("MSExchangeServicesAppPool")
+    );
+    for id in [
+        ExSelf,
+        ExImpersonateSelf,
+        ExImpersonateTestUser,
+        ExPasswordExpiry,
+    ] {
+        assert_eq!(r.get(id).status, Status::Skip, "{id:?}");
+    }
+}
+
+#[tokio::test]
 async fn only_the_wanted_checks_and_their_dependencies_run() {
     let sim = sim::start(SimOptions {
         scenario: "ex2016-ready".into(),
@@ -550,6 +590,8 @@ async fn every_exchange_scenario_of_the_catalogue_is_covered_here() {
         "ex2016-blackholed-first",
         "ex2016-test-user-no-mailbox",
         "ex2016-busy",
+        "ex2016-restarting",
+        "ex2016-unavailable",
         "exse-ready",
         "ex2016-redirect-url",
         "ex2016-redirect-url-http",

@@ -1266,6 +1266,34 @@ const EX_SCENARIOS: &[Row] = &[
         ],
     ),
     row(
+        Scenario("ex2016-restarting"),
+        0,
+        &[
+            ("ex.discover", "pass", "", None),
+            ("ex.tls", "pass", "", None),
+            ("ex.auth", "pass", "", None),
+            ("ex.self", "pass", "", None),
+            ("ex.impersonate_self", "pass", "", None),
+            ("ex.impersonate_test_user", "pass", "", None),
+            ("ex.password_expiry", "pass", "", None),
+            ("ex.version", "warn", "END-OF-SUPPORT", None),
+        ],
+    ),
+    row(
+        Scenario("ex2016-unavailable"),
+        1,
+        &[
+            ("ex.discover", "pass", "", None),
+            ("ex.tls", "pass", "", None),
+            ("ex.auth", "fail", "HTTP503", None),
+            ("ex.self", "skip", "", None),
+            ("ex.impersonate_self", "skip", "", None),
+            ("ex.impersonate_test_user", "skip", "", None),
+            ("ex.password_expiry", "skip", "", None),
+            ("ex.version", "skip", "", None),
+        ],
+    ),
+    row(
         Scenario("exse-ready"),
         0,
         &[

@@ -37,6 +37,8 @@ pub struct HttpReply {
     pub location: Option<String>,
     /// Every `WWW-Authenticate` value (which schemes the server offers).
     pub www_authenticate: Vec<String>,
+    /// `Retry-After` in milliseconds, when the server sent one in seconds.
+    pub retry_after_ms: Option<u64>,
     pub body: Vec<u8>,
 }
 

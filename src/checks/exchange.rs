@@ -248,6 +248,12 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<HttpReply, FetchErr
         .filter_map(|v| v.to_str().ok())
         .map(str::to_string)
         .collect();
+    let retry_after_ms = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| s.saturating_mul(1000));
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
         if body.len() + chunk.len() > MAX_BODY {
@@ -259,6 +265,7 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<HttpReply, FetchErr
         status,
         location,
         www_authenticate,
+        retry_after_ms,
         body,
     })
 }
@@ -406,6 +413,60 @@ impl EwsClient<'_> {
         read_bounded(resp).await
     }
 
+    /// Sends one request (with credentials, or without for the sign-in probe), trying again a
+    /// bounded number of times while IIS answers 503 (an application pool restarting or its
+    /// queue full), waiting what `Retry-After` asks, up to the cap. `None`: cancelled.
+    async fn send(
+        &self,
+        body: &str,
+        anchor: Option<&str>,
+        with_credentials: bool,
+        progress: &UnboundedSender<Progress>,
+        id: CheckId,
+    ) -> Option<Result<HttpReply, FetchError>> {
+        let mut tries = 0;
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let r = tokio::select! {
+                _ = self.cancel.cancelled() => return None,
+                r = async {
+                    if with_credentials {
+                        self.once(body, anchor).await
+                    } else {
+                        self.anonymous(body).await
+                    }
+                } => r,
+            };
+            let unavailable = matches!(&r, Ok(rep) if rep.status == 503
+                && ews::parse_response(&rep.body).is_err());
+            if !unavailable || tries >= self.opts.busy_retries {
+                return Some(r);
+            }
+            let wait = r
+                .as_ref()
+                .ok()
+                .and_then(|rep| rep.retry_after_ms)
+                .map(Duration::from_millis)
+                .unwrap_or(delay);
+            if wait > self.opts.busy_cap {
+                return Some(r);
+            }
+            tries += 1;
+            delay = delay.saturating_mul(2);
+            let _ = progress.send(Progress::Note(
+                id,
+                note(
+                    "unavailable",
+                    &[("seconds", format!("{}", wait.as_millis().div_ceil(1000)))],
+                ),
+            ));
+            tokio::select! {
+                _ = self.cancel.cancelled() => return None,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
     /// Sends one EWS request, honouring `ErrorServerBusy` back-off up to the cap.
     async fn call(
         &self,
@@ -416,9 +477,8 @@ impl EwsClient<'_> {
     ) -> EwsOutcome {
         let mut tries = 0;
         loop {
-            let r = tokio::select! {
-                _ = self.cancel.cancelled() => return EwsOutcome::Cancelled,
-                r = self.once(body, anchor) => r,
+            let Some(r) = self.send(body, anchor, true, progress, id).await else {
+                return EwsOutcome::Cancelled;
             };
             let rep = match r {
                 Ok(rep) => rep,
@@ -650,11 +710,11 @@ pub async fn run_with(
         .unwrap_or_default();
     // First without credentials: the 401 says which sign-in methods the server offers, so a
     // server without Basic never receives the password at all.
-    let offered = match tokio::select! {
-        _ = cancel.cancelled() => Err(FetchError::Other("cancelled".into())),
-        r = client.anonymous(&own) => r,
-    } {
-        Ok(rep) if rep.status == 401 => rep.www_authenticate,
+    let offered = match client
+        .send(&own, None, false, &progress, CheckId::ExAuth)
+        .await
+    {
+        Some(Ok(rep)) if rep.status == 401 => rep.www_authenticate,
         _ => Vec::new(),
     };
     let (auth_report, self_response) = if !offered.is_empty() && !offers_basic(&offered) {
@@ -1257,6 +1317,11 @@ fn check_auth(
                         "auth.fail.HTTP403",
                         &v,
                     ),
+                    None,
+                ),
+                // The server itself is down: no guide step fixes that.
+                503 => (
+                    rb.done(Status::Fail, "HTTP503", None, "auth.fail.HTTP503", &v),
                     None,
                 ),
                 s => (

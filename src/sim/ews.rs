@@ -701,6 +701,14 @@ pub fn handle(
     body: &[u8],
 ) -> Reply {
     let sc = &st.scenario;
+    // HTTP.sys answers 503 before IIS authenticates anyone.
+    let restarting = st
+        .unavailable_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if restarting {
+        return service_unavailable("1");
+    }
     let caller = if is_exo(host) {
         match bearer_user(st, headers) {
             Ok(u) => u,
@@ -721,14 +729,7 @@ pub fn handle(
                 .header("X-BEServer", "SA1PR04MB8123")
                 .header("request-id", &uuid::Uuid::new_v4().to_string());
         }
-        EwsState::Unavailable => {
-            return Reply::new(
-                503,
-                Some("text/html; charset=us-ascii"),
-                "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD><BODY><h2>Service Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></BODY></HTML>\r\n".into(),
-            )
-            .header("Retry-After", "2");
-        }
+        EwsState::Unavailable => return service_unavailable("2"),
     }
     if method != "POST" {
         return Reply::empty(405).header("Allow", "POST");
@@ -742,6 +743,16 @@ pub fn handle(
     let mut reply = dispatch(st, sc, host, headers, &caller, &req);
     reply.impersonation = req.impersonate.as_ref().map(|(_, v)| v.clone());
     reply
+}
+
+/// What IIS (HTTP.sys) sends when the EWS application pool is stopped or its queue is full.
+fn service_unavailable(retry_after: &str) -> Reply {
+    Reply::new(
+        503,
+        Some("text/html; charset=us-ascii"),
+        "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n<HTML><HEAD><TITLE>Service Unavailable</TITLE></HEAD><BODY><h2>Service Unavailable</h2><hr><p>HTTP Error 503. The service is unavailable.</p></BODY></HTML>\r\n".into(),
+    )
+    .header("Retry-After", retry_after)
 }
 
 fn dispatch(

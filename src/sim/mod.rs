@@ -189,6 +189,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, SimError> {
     let addr = listener.local_addr()?;
     let state = Arc::new(server::State {
         throttle_left: AtomicU32::new(sc.throttle),
+        unavailable_left: AtomicU32::new(sc.unavailable_first),
         scenario: sc,
         latency: opts.latency,
         records: Mutex::new(Vec::new()),

@@ -151,6 +151,10 @@ pub struct Scenario {
     /// The test user's mailbox has only a Kiosk/F1/F3 licence: EWS answers HTTP 403 for it.
     #[serde(default)]
     pub test_user_licence_blocked: bool,
+    /// How many EWS requests get IIS's HTTP 503 (an application pool restarting) before EWS
+    /// answers again.
+    #[serde(default)]
+    pub unavailable_first: u32,
     /// How many EWS requests get ErrorServerBusy before the server recovers.
     #[serde(default)]
     pub throttle: u32,

@@ -29,6 +29,7 @@ pub struct State {
     pub tokens: Mutex<HashMap<String, IssuedToken>>,
     pub refresh_tokens: Mutex<HashMap<String, String>>,
     pub throttle_left: AtomicU32,
+    pub unavailable_left: AtomicU32,
     pub cancel: CancellationToken,
 }
 
