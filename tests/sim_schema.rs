@@ -257,7 +257,11 @@ async fn every_ews_body_validates_for_every_scenario() {
         all_onprem.extend(docs_onprem);
         let blocked = matches!(
             info.name.as_str(),
-            "m365-late-2026" | "m365-app-not-allowlisted" | "m365-unavailable" | "ex2016-basic-off"
+            "m365-late-2026"
+                | "m365-app-not-allowlisted"
+                | "m365-unavailable"
+                | "ex2016-unavailable"
+                | "ex2016-basic-off"
         );
         let no_token = info.platform == Platform::Microsoft365
             && h.requests()
