@@ -63,10 +63,13 @@ pub enum FieldId {
     ClientId,
     EwsUrl,
     IgnoreTlsTrust,
+    /// A host outside the account's domain the admin allows Autodiscover to use.
+    #[serde(rename = "allow_outside_host")]
+    OutsideHost,
 }
 
 impl FieldId {
-    pub const ALL: [FieldId; 7] = [
+    pub const ALL: [FieldId; 8] = [
         FieldId::ServiceAccount,
         FieldId::ServicePassword,
         FieldId::TestUser,
@@ -74,6 +77,7 @@ impl FieldId {
         FieldId::ClientId,
         FieldId::EwsUrl,
         FieldId::IgnoreTlsTrust,
+        FieldId::OutsideHost,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -85,6 +89,7 @@ impl FieldId {
             FieldId::ClientId => "client_id",
             FieldId::EwsUrl => "ews_url",
             FieldId::IgnoreTlsTrust => "ignore_tls_trust",
+            FieldId::OutsideHost => "allow_outside_host",
         }
     }
 
@@ -101,6 +106,7 @@ impl FieldId {
             FieldId::ClientId => FieldKind::Guid,
             FieldId::EwsUrl => FieldKind::OptionalHttpsUrl,
             FieldId::IgnoreTlsTrust => FieldKind::YesNo,
+            FieldId::OutsideHost => FieldKind::OptionalHost,
         }
     }
 
@@ -124,6 +130,8 @@ pub enum FieldKind {
     TenantGuidOrDomain,
     OptionalHttpsUrl,
     YesNo,
+    /// Empty, or a host name such as `autodiscover.hoster.example`.
+    OptionalHost,
 }
 
 /// Why a typed value was refused, in words for the admin. Never contains the value of a secret.
@@ -357,6 +365,42 @@ pub fn validate_password(secret: &SecretString) -> Result<(), Invalid> {
 }
 
 /// Parses a yes/no answer.
+/// A host outside the account's domain that the admin allows Autodiscover to use: empty, or a
+/// host name. Never a shortened form of the account's own domain (`contoso.com` or
+/// `autodiscover.com` for `corp.contoso.com`), which anyone could own: the rule that stopped
+/// the 2021 Autodiscover password leak is not one the admin can switch off.
+pub fn validate_outside_host(raw: &str, account_domain: Option<&str>) -> Result<String, Invalid> {
+    let v = clean_pasted(raw).trim_end_matches('.').to_ascii_lowercase();
+    if v.is_empty() {
+        return Ok(v);
+    }
+    common_checks(&v)?;
+    if v.contains("://") || v.contains('/') {
+        return Err(invalid(
+            "Type only the server's name, such as autodiscover.hoster.com, without https:// or a path.",
+        ));
+    }
+    let host = validate_domain(&v).map_err(|e| invalid(format!("Server name: {e}")))?;
+    if let Some(d) = account_domain {
+        let d = d.to_ascii_lowercase();
+        if host == d || host.ends_with(&format!(".{d}")) {
+            return Err(invalid(
+                "This server is inside your own domain, which is always allowed; leave this empty.",
+            ));
+        }
+        let mut rest = d.as_str();
+        while let Some((_, parent)) = rest.split_once('.') {
+            if host == parent || host == format!("autodiscover.{parent}") {
+                return Err(invalid(
+                    "This is a shortened form of your domain that anyone could register; the password is never sent there.",
+                ));
+            }
+            rest = parent;
+        }
+    }
+    Ok(host)
+}
+
 pub fn parse_yes_no(raw: &str) -> Result<bool, Invalid> {
     match clean_pasted(raw).to_ascii_lowercase().as_str() {
         "y" | "yes" | "true" | "1" | "on" => Ok(true),
@@ -377,6 +421,9 @@ pub struct Answers {
     pub client_id: String,
     pub ews_url: String,
     pub ignore_tls_trust: bool,
+    /// A host outside the account's domain that Autodiscover may send the credentials to,
+    /// typed by the admin after the check named it (empty: none).
+    pub outside_host: String,
 }
 
 impl Answers {
@@ -388,6 +435,7 @@ impl Answers {
             FieldId::Tenant => Some(&self.tenant),
             FieldId::ClientId => Some(&self.client_id),
             FieldId::EwsUrl => Some(&self.ews_url),
+            FieldId::OutsideHost => Some(&self.outside_host),
             FieldId::ServicePassword | FieldId::IgnoreTlsTrust => None,
         }
     }
@@ -400,6 +448,7 @@ impl Answers {
             FieldId::Tenant => self.tenant = value,
             FieldId::ClientId => self.client_id = value,
             FieldId::EwsUrl => self.ews_url = value,
+            FieldId::OutsideHost => self.outside_host = value,
             FieldId::IgnoreTlsTrust => {
                 self.ignore_tls_trust = parse_yes_no(&value).unwrap_or(false)
             }
@@ -421,6 +470,10 @@ impl Answers {
                 None => Err(invalid("Please type the service account's password.")),
             },
             FieldId::IgnoreTlsTrust => Ok(()),
+            FieldId::OutsideHost => {
+                validate_outside_host(&self.outside_host, self.account_domain().as_deref())
+                    .map(|_| ())
+            }
         }
     }
 
@@ -453,6 +506,28 @@ impl Answers {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_outside_host_is_a_bare_name_never_a_shortened_form_of_the_domain() {
+        let d = Some("corp.contoso.com");
+        assert_eq!(validate_outside_host("", d).unwrap(), "");
+        assert_eq!(
+            validate_outside_host(" Autodiscover.Hoster.Example. ", d).unwrap(),
+            "autodiscover.hoster.example"
+        );
+        for bad in [
+            "contoso.com",
+            "autodiscover.contoso.com",
+            "autodiscover.com",
+            "https://hoster.example",
+            "hoster.example/path",
+            "hoster",
+            "h\u{043E}ster.example",
+            "mail.corp.contoso.com",
+        ] {
+            assert!(validate_outside_host(bad, d).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn emails() {

@@ -23,7 +23,7 @@ pub const PASSWORD_ENV: &str = "MOXI_SETUP_PASSWORD";
 pub const PASSPHRASE_ENV: &str = "MOXI_SETUP_PASSPHRASE";
 
 /// The keys an answers file may hold.
-pub const ANSWER_KEYS: [&str; 7] = [
+pub const ANSWER_KEYS: [&str; 8] = [
     "platform",
     "service_account",
     "test_user",
@@ -31,6 +31,7 @@ pub const ANSWER_KEYS: [&str; 7] = [
     "client_id",
     "ews_url",
     "ignore_tls_trust",
+    "allow_outside_host",
 ];
 
 /// Keys that look like a secret: refused with their own reason, never silently ignored.
@@ -150,6 +151,8 @@ pub fn parse_answers_file(src: &str) -> Result<Answers, InputError> {
                 Ok(v) => a.ews_url = v.unwrap_or_default(),
                 Err(e) => errors.push(invalid(key, e)),
             },
+            // Checked against the account's domain once every key is read.
+            "allow_outside_host" => a.outside_host = s.to_string(),
             _ => {}
         }
     }
@@ -172,6 +175,14 @@ pub fn parse_answers_file(src: &str) -> Result<Answers, InputError> {
                         "answers_file.missing",
                         &[("key", f.as_str()), ("platform", p.as_str())],
                     ));
+                }
+            }
+            if !a.outside_host.is_empty() {
+                match answers::validate_outside_host(&a.outside_host, a.account_domain().as_deref())
+                {
+                    Ok(v) if p == Platform::ExchangeServer => a.outside_host = v,
+                    Ok(_) => errors.push(t("answers_file.outside_host_m365").to_string()),
+                    Err(e) => errors.push(invalid("allow_outside_host", e)),
                 }
             }
             if a.ignore_tls_trust {
@@ -572,6 +583,25 @@ client_id = "{9B1C2D3E-4F50-4A6B-8C7D-1E2F3A4B5C6D}"
         ))
         .unwrap();
         assert!(a.ignore_tls_trust);
+    }
+
+    #[test]
+    fn an_outside_host_is_exchange_only_and_never_a_shortened_domain() {
+        let base = "platform = \"exchange-server\"\nservice_account = \"moxiengage@corp.contoso.example\"\ntest_user = \"agent@corp.contoso.example\"\n";
+        let a = parse_answers_file(&format!(
+            "{base}allow_outside_host = \"Autodiscover.Hoster.Example\"\n"
+        ))
+        .unwrap();
+        assert_eq!(a.outside_host, "autodiscover.hoster.example");
+        let e = parse_answers_file(&format!("{base}allow_outside_host = \"contoso.example\"\n"))
+            .unwrap_err();
+        assert!(e.0[0].contains("`allow_outside_host`"), "{e}");
+        assert!(e.0[0].contains("shortened form"), "{e}");
+        let e = parse_answers_file(&format!(
+            "{GOOD_M365}allow_outside_host = \"autodiscover.hoster.example\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.0[0].contains("Exchange Server only"), "{e}");
     }
 
     #[test]

@@ -50,6 +50,7 @@ fn good_value(f: FieldId) -> &'static str {
         FieldId::EwsUrl => GOOD_EWS_URL,
         FieldId::ServicePassword => "Demo-Passw0rd!",
         FieldId::IgnoreTlsTrust => "yes",
+        FieldId::OutsideHost => "autodiscover.hoster.example",
     }
 }
 
@@ -122,6 +123,8 @@ fn expected_accept(f: FieldId, b: Bad) -> Option<String> {
         }
         // An empty EWS URL means "find it with Autodiscover".
         (FieldId::EwsUrl, Bad::Empty | Bad::OnlySpaces) => Some(String::new()),
+        // Empty: no host outside the domain is allowed.
+        (FieldId::OutsideHost, Bad::Empty | Bad::OnlySpaces) => Some(String::new()),
         // An empty yes/no is "no".
         (FieldId::IgnoreTlsTrust, Bad::Empty | Bad::OnlySpaces) => Some("false".into()),
         // A password may hold any printable character, look-alikes and inner spaces included.
@@ -142,7 +145,8 @@ fn must_mention(f: FieldId, b: Bad) -> &'static [&'static str] {
         (_, Bad::ControlChar) => &["control character", "invisible"],
         (FieldId::ServiceAccount | FieldId::TestUser, Bad::EmailTrailingDot) => &["dot"],
         (FieldId::ServiceAccount | FieldId::TestUser, Bad::SpaceInside) => &["space"],
-        (FieldId::EwsUrl, Bad::HttpUrl) => &["https://"],
+        (FieldId::EwsUrl | FieldId::OutsideHost, Bad::HttpUrl) => &["https://"],
+        (FieldId::OutsideHost, Bad::LookAlike) => &["look-alike"],
         (
             FieldId::ServiceAccount | FieldId::TestUser | FieldId::Tenant | FieldId::EwsUrl,
             Bad::LookAlike,
@@ -163,6 +167,7 @@ fn validate(f: FieldId, v: &str) -> Result<String, Invalid> {
             answers::validate_password(&SecretString::from(v.to_string())).map(|()| String::new())
         }
         FieldId::IgnoreTlsTrust => answers::parse_yes_no(v).map(|b| b.to_string()),
+        FieldId::OutsideHost => answers::validate_outside_host(v, Some("contoso.example")),
     }
 }
 
@@ -220,7 +225,7 @@ fn every_field_gets_a_clear_message_for_every_wrong_value() {
             n += 1;
         }
     }
-    assert_eq!(n, 7 * 9);
+    assert_eq!(n, FieldId::ALL.len() * ALL_BAD.len());
 }
 
 #[test]
@@ -306,7 +311,10 @@ impl Tripwire {
 
 fn base_file(f: FieldId) -> toml::Table {
     let mut t = toml::Table::new();
-    let exchange = matches!(f, FieldId::EwsUrl | FieldId::IgnoreTlsTrust);
+    let exchange = matches!(
+        f,
+        FieldId::EwsUrl | FieldId::IgnoreTlsTrust | FieldId::OutsideHost
+    );
     if exchange {
         t.insert("platform".into(), "exchange-server".into());
         t.insert(

@@ -132,18 +132,20 @@ async fn run_opts(name: &str, tweak: impl FnOnce(&mut Answers), o: ExchangeOptio
         notes,
         sim,
     };
-    assert_security_rules(&r);
+    assert_security_rules(&r, &answers.outside_host);
     r
 }
 
 /// Seen from the server: credentials only over https and only to hosts of the account's
-/// domain; nothing at all to a label-stripped name.
-fn assert_security_rules(r: &Run) {
+/// domain (or the one outside host the admin typed); nothing at all to a label-stripped name.
+fn assert_security_rules(r: &Run, allowed: &str) {
     for q in r.sim.requests() {
         if q.credentials {
             assert_eq!(q.scheme.as_str(), "https", "credentials over http: {q:?}");
             assert!(
-                q.host == "contoso.example" || q.host.ends_with(".contoso.example"),
+                q.host == "contoso.example"
+                    || q.host.ends_with(".contoso.example")
+                    || (!allowed.is_empty() && q.host == allowed),
                 "credentials to a foreign host: {q:?}"
             );
         }
@@ -733,6 +735,70 @@ async fn an_http_redirect_to_a_look_alike_domain_gets_nothing() {
             .any(|q| q.host.contains("contoso-mail")),
         "the look-alike host was contacted"
     );
+}
+
+#[tokio::test]
+async fn a_host_outside_the_domain_is_used_only_once_the_admin_typed_it() {
+    // The admin read the diagnosis and allowed that one host on step 3.4.
+    let r = run("ex2016-http-redirect-foreign", |a| {
+        a.ews_url.clear();
+        a.outside_host = "autodiscover.contoso-mail.example".into();
+    })
+    .await;
+    r.expect(ExDiscover, Status::Pass, "", None);
+    let d = r.get(ExDiscover);
+    assert_eq!(
+        d.evidence.get("allowed_outside_host").map(String::as_str),
+        Some("autodiscover.contoso-mail.example")
+    );
+    assert!(
+        r.sim
+            .requests()
+            .iter()
+            .any(|q| q.host == "autodiscover.contoso-mail.example"),
+        "the allowed host was never asked"
+    );
+    // Allowing some other host changes nothing: the look-alike still gets nothing.
+    let r = run("ex2016-http-redirect-foreign", |a| {
+        a.ews_url.clear();
+        a.outside_host = "autodiscover.hoster.example".into();
+    })
+    .await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-FOREIGN-DOMAIN",
+        Some("ex2016/3.4"),
+    );
+    assert!(
+        r.get(ExDiscover)
+            .detail
+            .contains("Allow a server outside your domain")
+    );
+    assert!(
+        !r.sim
+            .requests()
+            .iter()
+            .any(|q| q.host.contains("contoso-mail"))
+    );
+}
+
+#[tokio::test]
+async fn allowing_a_shortened_form_of_the_domain_is_ignored() {
+    let r = run("ex2016-redirect-loop", |a| {
+        a.service_account = "moxiengage@corp.contoso.example".into();
+        a.outside_host = "contoso.example".into();
+    })
+    .await;
+    r.expect(
+        ExDiscover,
+        Status::Fail,
+        "REDIRECT-FOREIGN-DOMAIN",
+        Some("ex2016/3.4"),
+    );
+    for q in r.sim.requests() {
+        assert!(q.host.ends_with("corp.contoso.example"), "contacted {q:?}");
+    }
 }
 
 #[tokio::test]

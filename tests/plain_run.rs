@@ -184,12 +184,15 @@ fn exchange_server_complete_run_with_a_failed_check_going_back_and_export() {
     input.extend(repeat(6));
     // Step 5: a mistyped EWS address fails the sign-in check; back to step 4, then empty the
     // address so Autodiscover finds it.
+    // The second field of step 5 (a server outside the domain) stays empty.
     input.extend([
         "https://mail.contoso.example/EWS/Exchange.aspx",
+        "",
         "back",
         "",
         "",
         "-",
+        "",
     ]);
     // Steps 5–8, review, then export.
     input.extend(repeat(6));

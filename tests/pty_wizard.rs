@@ -23,6 +23,7 @@ fn value(f: FieldId) -> &'static str {
         FieldId::ClientId => "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d",
         FieldId::EwsUrl => "",
         FieldId::IgnoreTlsTrust => "",
+        FieldId::OutsideHost => "",
     }
 }
 

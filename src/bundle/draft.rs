@@ -42,6 +42,8 @@ pub struct DraftAnswers {
     pub ews_url: String,
     #[serde(default)]
     pub ignore_tls_trust: bool,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub outside_host: String,
 }
 
 impl DraftAnswers {
@@ -54,6 +56,7 @@ impl DraftAnswers {
             client_id: a.client_id.clone(),
             ews_url: a.ews_url.clone(),
             ignore_tls_trust: a.ignore_tls_trust,
+            outside_host: a.outside_host.clone(),
         }
     }
 
@@ -65,6 +68,7 @@ impl DraftAnswers {
         a.client_id = self.client_id.clone();
         a.ews_url = self.ews_url.clone();
         a.ignore_tls_trust = self.ignore_tls_trust;
+        a.outside_host = self.outside_host.clone();
     }
 }
 

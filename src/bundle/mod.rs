@@ -82,6 +82,10 @@ pub struct TrustChoices {
     /// host found by Autodiscover or a redirect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignored_tls_host: Option<String>,
+    /// A host outside the account's domain the admin allowed Autodiscover to send the
+    /// credentials to, after the discovery check named it (Exchange Server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_outside_host: Option<String>,
 }
 
 /// Every answer, as submitted.
@@ -210,6 +214,8 @@ impl Submission {
             } else {
                 None
             },
+            allowed_outside_host: Some(answers.outside_host.trim().to_string())
+                .filter(|h| !h.is_empty() && platform == Platform::ExchangeServer),
         };
         Ok(Submission {
             format_version: FORMAT_VERSION,
@@ -249,6 +255,7 @@ impl Submission {
                 _ => String::new(),
             },
             ignore_tls_trust: a.trust.ignore_tls_trust,
+            outside_host: a.trust.allowed_outside_host.clone().unwrap_or_default(),
         }
     }
 

@@ -151,6 +151,13 @@ pub fn summary(s: &Submission, reveal: Reveal) -> String {
         _ => t("summary.trust_normal").to_string(),
     };
     line(&mut out, t("summary.trust"), &trust);
+    if let Some(h) = &a.trust.allowed_outside_host {
+        line(
+            &mut out,
+            t("summary.outside_host"),
+            &tf("summary.outside_host_allowed", &[("host", h)]),
+        );
+    }
     let _ = writeln!(out);
     let outcome = s.check_outcome();
     let verdict = if s.checks.is_empty() {

@@ -47,6 +47,7 @@ fn m365_answers() -> crate::answers::Answers {
         client_id: "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d".into(),
         ews_url: String::new(),
         ignore_tls_trust: false,
+        outside_host: String::new(),
     }
 }
 
@@ -180,6 +181,47 @@ fn exchange_trust_choice_names_only_the_typed_host() {
     assert!(!sub.answers.trust.ignore_tls_trust);
     assert_eq!(sub.ignored_tls_host(), None);
     assert_eq!(sub.to_answers().ews_url, "");
+}
+
+#[test]
+fn an_allowed_outside_host_is_recorded_shown_and_replayed() {
+    let mut a = ex_answers();
+    a.outside_host = "autodiscover.hoster.example".into();
+    let sub = Submission::new(&a, &[]).unwrap();
+    assert_eq!(
+        sub.answers.trust.allowed_outside_host.as_deref(),
+        Some("autodiscover.hoster.example")
+    );
+    assert!(
+        summary(&sub, Reveal::No).contains("autodiscover.hoster.example, allowed by the admin")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b.age");
+    write_low(&path, &sub, Overwrite::Refuse).unwrap();
+    let back = read_bundle_bytes(&std::fs::read(&path).unwrap(), &pass()).unwrap();
+    assert_eq!(
+        back.to_answers().outside_host,
+        "autodiscover.hoster.example"
+    );
+    // None recorded when the admin allowed nothing, and never for Microsoft 365.
+    assert_eq!(
+        Submission::new(&ex_answers(), &[])
+            .unwrap()
+            .answers
+            .trust
+            .allowed_outside_host,
+        None
+    );
+    let mut m = m365_answers();
+    m.outside_host = "autodiscover.hoster.example".into();
+    assert_eq!(
+        Submission::new(&m, &[])
+            .unwrap()
+            .answers
+            .trust
+            .allowed_outside_host,
+        None
+    );
 }
 
 #[test]

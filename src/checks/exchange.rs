@@ -150,6 +150,8 @@ struct Inputs {
     test_user: String,
     typed_url: Option<Url>,
     ignore_trust: bool,
+    /// The host outside the domain the admin typed after this check named it.
+    outside_host: Option<String>,
 }
 
 fn base_vars(i: &Inputs) -> Vec<(&'static str, String)> {
@@ -870,11 +872,17 @@ fn inputs(a: &Answers) -> Option<Inputs> {
         .flatten()
         .and_then(|u| Url::parse(&u).ok());
     Some(Inputs {
-        service_account,
         password,
         test_user,
         typed_url,
         ignore_trust: a.ignore_tls_trust,
+        outside_host: crate::answers::validate_outside_host(
+            &a.outside_host,
+            service_account.rsplit_once('@').map(|(_, d)| d),
+        )
+        .ok()
+        .filter(|h| !h.is_empty()),
+        service_account,
     })
 }
 
@@ -912,11 +920,13 @@ async fn check_discover(
         );
     }
     let transport = NetTransport { net: net.clone() };
+    let mut confirmed = opts.confirmed_hosts.clone();
+    confirmed.extend(i.outside_host.iter().cloned());
     let dopts = DiscoverOptions {
         transport: &transport,
         srv: opts.srv.as_ref(),
         candidate_timeout: opts.candidate_timeout,
-        confirmed_hosts: &opts.confirmed_hosts,
+        confirmed_hosts: &confirmed,
         grace: opts.grace,
         grace_ratio: opts.grace_ratio,
     };
@@ -932,6 +942,18 @@ async fn check_discover(
     };
     let d = discover(&dopts, &i.service_account, &i.password, cancel, &mut sink).await;
     record_attempts(&mut rb, &d);
+    // Say so in the evidence (and the bundle) when the admin's allowance was actually used.
+    if let Some(h) = &i.outside_host {
+        let used = d.attempts.iter().any(|a| {
+            Url::parse(&a.url)
+                .ok()
+                .and_then(|u| u.host_str().map(|x| within(x, h)))
+                .unwrap_or(false)
+        });
+        if used {
+            rb.ev("allowed_outside_host", h);
+        }
+    }
     let domain = vars
         .iter()
         .find(|(k, _)| *k == "domain")
@@ -979,7 +1001,7 @@ async fn check_discover(
                     &host,
                     found.address.rsplit_once('@').map(|x| x.1).unwrap_or(""),
                 )
-                || opts.confirmed_hosts.iter().any(|c| within(&host, c));
+                || confirmed.iter().any(|c| within(&host, c));
             if !allowed {
                 v.push(("host", host.clone()));
                 rb.ev("refused_host", &host);
