@@ -1238,6 +1238,20 @@ async fn check_tls(
             // The exception applies only to the host of the EWS URL the admin typed.
             let may_ignore = typed_host.as_deref() == Some(host.to_ascii_lowercase().as_str());
             rb.ev("problem", problem.key());
+            if problem == tls::TlsProblem::NotTls {
+                // No certificate at all: ignoring trust cannot help; the address is wrong.
+                v.push(("port", port.to_string()));
+                return (
+                    rb.done(
+                        Status::Fail,
+                        problem.code(),
+                        Some(STEP_CREDENTIALS),
+                        "tls.fail.not-tls",
+                        &v,
+                    ),
+                    None,
+                );
+            }
             v.push(("reason", table(&words().tls_words, problem.key())));
             v.push(("reason_words", table(&words().tls_words, problem.key())));
             v.push((

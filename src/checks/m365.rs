@@ -412,14 +412,17 @@ impl Engine<'_> {
         v.insert("host", host.to_string());
         v.insert("http_status", status.to_string());
         v.insert("reason", reason.to_string());
-        let key = if status >= 500 {
-            "server_error"
-        } else {
-            "unreadable"
+        // A 2xx that is not the service's own language was answered by something in between
+        // (a proxy, a network sign-in page): named like the Exchange checks name it.
+        let (key, code) = match status {
+            200..=299 if host == self.ews_host() => ("not_service", "NOT-EWS".to_string()),
+            200..=299 => ("not_service", "NOT-ENTRA".to_string()),
+            500.. => ("server_error", format!("HTTP{status}")),
+            _ => ("unreadable", format!("HTTP{status}")),
         };
         let mut tx = text(key, &v);
         tx.evidence.insert("http_status".into(), status.to_string());
-        t.report(Status::Fail, format!("HTTP{status}"), tx)
+        t.report(Status::Fail, code, tx)
     }
 
     fn authority(&self) -> &str {
@@ -1199,7 +1202,10 @@ impl Engine<'_> {
                             .and_then(|r| r.first_error_code())
                             .filter(|c| !c.is_empty())
                             .map(str::to_string)
-                            .unwrap_or_else(|| format!("HTTP{}", o.status));
+                            .unwrap_or_else(|| match o.status {
+                                200..=299 => "NOT-EWS".to_string(),
+                                s => format!("HTTP{s}"),
+                            });
                         self.code_report(&t, Status::Warn, "password_unknown", &code, "", &ev, &[])
                     }
                 }

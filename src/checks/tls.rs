@@ -21,6 +21,9 @@ pub enum TlsProblem {
     Expired,
     NameMismatch,
     UnknownCa,
+    /// The server did not answer in TLS at all (plain HTTP or another protocol on that port):
+    /// no certificate to trust or ignore.
+    NotTls,
     /// Anything else rustls refuses (bad signature, revoked, not yet valid…), with its words.
     Other(String),
 }
@@ -31,6 +34,7 @@ impl TlsProblem {
         match self {
             TlsProblem::Expired => "TLS-EXPIRED",
             TlsProblem::NameMismatch => "TLS-NAME-MISMATCH",
+            TlsProblem::NotTls => "TLS-ERROR",
             TlsProblem::SelfSigned | TlsProblem::UnknownCa | TlsProblem::Other(_) => {
                 "TLS-UNTRUSTED"
             }
@@ -44,6 +48,7 @@ impl TlsProblem {
             TlsProblem::Expired => "expired",
             TlsProblem::NameMismatch => "wrong-name",
             TlsProblem::UnknownCa => "unknown-ca",
+            TlsProblem::NotTls => "not-tls",
             TlsProblem::Other(_) => "other",
         }
     }
@@ -61,6 +66,7 @@ impl TlsProblem {
                 CertificateError::UnknownIssuer => TlsProblem::UnknownCa,
                 other => TlsProblem::Other(format!("{other:?}")),
             },
+            rustls::Error::InvalidMessage(_) => TlsProblem::NotTls,
             other => TlsProblem::Other(other.to_string()),
         }
     }
@@ -287,5 +293,8 @@ mod tests {
             TlsProblem::from_rustls(&e, false).code(),
             "TLS-NAME-MISMATCH"
         );
+        let e = rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType);
+        assert_eq!(TlsProblem::from_rustls(&e, false), TlsProblem::NotTls);
+        assert_eq!(TlsProblem::NotTls.code(), "TLS-ERROR");
     }
 }
