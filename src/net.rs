@@ -113,10 +113,27 @@ pub fn load_ca_files(paths: &[PathBuf]) -> Result<Vec<CertificateDer<'static>>, 
 
 /// The real certificate verifier: the operating system's trust store plus the `--ca-file`
 /// certificates. Where the OS store cannot be read (a bare container), the extra CAs alone.
+///
+/// Built once per set of extra CAs and shared: reading the OS store costs milliseconds (more on
+/// a loaded machine), and the client, the verifying client and the `ex.tls` probe all need it.
 pub fn root_verifier(config: &NetConfig) -> Result<Arc<dyn ServerCertVerifier>, NetError> {
+    type Cache = Vec<(Vec<CertificateDer<'static>>, Arc<dyn ServerCertVerifier>)>;
+    static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
+    let extra = load_ca_files(&config.ca_files)?;
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, v)) = cache.iter().find(|(k, _)| *k == extra) {
+        return Ok(v.clone());
+    }
+    let v = build_root_verifier(extra.clone())?;
+    cache.push((extra, v.clone()));
+    Ok(v)
+}
+
+fn build_root_verifier(
+    extra: Vec<CertificateDer<'static>>,
+) -> Result<Arc<dyn ServerCertVerifier>, NetError> {
     install_crypto_provider();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let extra = load_ca_files(&config.ca_files)?;
     match rustls_platform_verifier::Verifier::new_with_extra_roots(
         extra.iter().cloned(),
         provider.clone(),
