@@ -2,7 +2,7 @@
 //! front end. No logic beyond parsing and dispatch.
 //!
 //! ```text
-//! moxi-setup [--demo [SCENARIO]] [--screen-share] [--plain] [--resume]
+//! moxi-setup [--demo [SCENARIO]] [--screen-share] [--plain] [--resume | --open FILE.age]
 //! moxi-setup check --answers FILE.toml [--json]
 //! moxi-setup check --bundle FILE.age [--json]
 //! moxi-setup bundle open FILE.age [--reveal]
@@ -46,8 +46,16 @@ pub struct Cli {
     pub plain: bool,
 
     /// Continue the saved draft without asking.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "open")]
     pub resume: bool,
+
+    /// Open a saved bundle in the wizard, to resume or fix it.
+    ///
+    /// Asks for the bundle's passphrase (taken from MOXI_SETUP_PASSPHRASE when input is piped),
+    /// loads every answer and the check results recorded in it, and starts on the review.
+    /// Exporting again proposes the same folder and file name.
+    #[arg(long, value_name = "FILE.age")]
+    pub open: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -177,6 +185,8 @@ pub struct WizardOptions {
     pub demo: Option<String>,
     pub plain: bool,
     pub resume: bool,
+    /// `--open`: the bundle to open first.
+    pub open: Option<PathBuf>,
 }
 
 /// Parses the command line and runs it.
@@ -200,6 +210,7 @@ pub fn main() -> ExitCode {
                 demo: cli.demo,
                 plain: cli.plain,
                 resume: cli.resume,
+                open: cli.open,
             };
             crate::tui::run_wizard(opts, dirs)
         }

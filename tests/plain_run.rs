@@ -342,3 +342,166 @@ fn resume_continues_at_the_saved_step_with_the_values_but_never_the_password() {
     assert!(!r.stdout.contains("Continue where you left off?"));
     assert!(r.stdout.contains("Step 2 of 18"));
 }
+
+/// A Microsoft 365 bundle with every check passed, written through the library at the low
+/// test work factor, as `bundles/moxiengage-contoso.onmicrosoft.com-2026-03-02.age`.
+fn demo_bundle(home: &Path) -> (std::path::PathBuf, moxi_setup::bundle::Submission) {
+    use moxi_setup::answers::{Answers, Platform};
+    use moxi_setup::bundle::{Overwrite, Submission, TEST_WORK_FACTOR, write_bundle};
+    use moxi_setup::checks::{CheckId, CheckReport, Status};
+    let answers = Answers {
+        platform: Some(Platform::Microsoft365),
+        service_account: "moxiengage@contoso.onmicrosoft.com".into(),
+        service_password: Some(secrecy::SecretString::from(PASSWORD)),
+        test_user: "agent@contoso.onmicrosoft.com".into(),
+        tenant: "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f".into(),
+        client_id: "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d".into(),
+        ..Answers::default()
+    };
+    let reports: Vec<CheckReport> = CheckId::M365
+        .iter()
+        .map(|id| CheckReport {
+            id: *id,
+            status: Status::Pass,
+            code: String::new(),
+            guide_step: None,
+            summary: String::new(),
+            detail: String::new(),
+            command: None,
+            evidence: BTreeMap::new(),
+            elapsed_ms: 150,
+            finished_at: String::new(),
+        })
+        .collect();
+    let sub = Submission::new(&answers, &reports).unwrap();
+    let dir = home.join("bundles");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("moxiengage-contoso.onmicrosoft.com-2026-03-02.age");
+    write_bundle(
+        &path,
+        &sub,
+        &secrecy::SecretString::from(PASSPHRASE),
+        TEST_WORK_FACTOR,
+        Overwrite::Refuse,
+    )
+    .unwrap();
+    (path, sub)
+}
+
+use std::collections::BTreeMap;
+
+#[test]
+fn a_piped_run_opens_a_bundle_with_the_passphrase_setting_reviews_it_and_exports_it_again() {
+    let home = tempfile::tempdir().unwrap();
+    let (bundle, sub) = demo_bundle(home.path());
+    let file = bundle.display().to_string();
+    let args = ["--demo", "m365-guide-2021", "--open", &file];
+
+    // No passphrase setting: never read from the pipe; said, and nothing else happens.
+    let r = run(home.path(), &args, &lines(&[PASSPHRASE, "quit"]), &[]);
+    assert!(!r.success);
+    assert_plain_and_secret_free(&r, home.path());
+    assert!(r.stdout.contains("MOXI_SETUP_PASSPHRASE"), "{}", r.stdout);
+    assert!(!r.stdout.contains("Review your answers"));
+
+    // A wrong one cannot be asked again from a pipe.
+    let r = run(
+        home.path(),
+        &args,
+        &lines(&["quit"]),
+        &[("MOXI_SETUP_PASSPHRASE", "not the passphrase at all")],
+    );
+    assert!(!r.success);
+    assert!(
+        r.stdout.contains("does not open this bundle"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("Review your answers"));
+
+    // The right one: the review with the bundle's values, Enter to export, the same folder
+    // and file name proposed, and replacing it only after "yes".
+    let r = run(
+        home.path(),
+        &args,
+        &lines(&["", "", "yes"]),
+        &[("MOXI_SETUP_PASSPHRASE", PASSPHRASE)],
+    );
+    assert!(r.success, "{}\n{}", r.stdout, r.stderr);
+    assert_plain_and_secret_free(&r, home.path());
+    let s = &r.stdout;
+    assert!(s.contains("Open a saved bundle"), "{s}");
+    assert!(s.contains("taken from the MOXI_SETUP_PASSPHRASE setting"));
+    assert!(s.contains("Unlocking the bundle… done."), "{s}");
+    let review = &s[s.find("Review your answers").expect(s)..];
+    assert!(review.contains("Tenant ID: 3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f (ok)"));
+    assert!(review.contains("Service account password: •••••••• (typed, hidden) (ok)"));
+    let date = &sub.created_at[..10];
+    assert!(
+        review.contains(&format!("Tenant exists: passed — from the bundle ({date})")),
+        "{review}"
+    );
+    assert!(s.contains(&format!(
+        "Save the bundle in which folder? [{}]: ",
+        home.path().join("bundles").display()
+    )));
+    assert!(s.contains("moxiengage-contoso.onmicrosoft.com-2026-03-02.age already exists"));
+    assert!(s.contains("Replace it?"));
+    assert!(!s.contains("Checking "), "nothing was run again: {s}");
+
+    // Written again under the same name, with the same answers and the password.
+    let again = only_bundle_in(&home.path().join("bundles"));
+    assert_eq!(again, bundle);
+    let sub2 =
+        moxi_setup::bundle::read_bundle(&again, &secrecy::SecretString::from(PASSPHRASE)).unwrap();
+    assert_ne!(sub2.created_at, "", "a new bundle");
+    assert_eq!(sub2.answers.tenant, "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f");
+    assert_eq!(sub2.checks.len(), 8);
+    use secrecy::ExposeSecret;
+    assert_eq!(
+        sub2.answers
+            .service_password
+            .as_ref()
+            .map(|p| p.expose_secret()),
+        Some(PASSWORD)
+    );
+    assert_eq!(
+        moxi_setup::bundle::work_factor_of(&std::fs::read(&again).unwrap()),
+        Some(moxi_setup::bundle::WORK_FACTOR),
+        "rewritten at the real work factor"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_bundle_offers_to_start_without_it() {
+    let home = tempfile::tempdir().unwrap();
+    let other = home.path().join("notes.age");
+    std::fs::write(&other, "shopping list\n").unwrap();
+    let file = other.display().to_string();
+    let env = [("MOXI_SETUP_PASSPHRASE", PASSPHRASE)];
+    let r = run(home.path(), &["--plain", "--open", &file], "no\n", &env);
+    assert!(r.success, "{}", r.stdout);
+    assert!(
+        r.stdout.contains("not a MoxiEngage setup bundle"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("Start the wizard without this bundle? (yes/no) [yes]: ")
+    );
+    assert!(!r.stdout.contains("Where does your office"));
+    // Yes goes on with the wizard as usual.
+    let r = run(
+        home.path(),
+        &["--plain", "--open", &file],
+        "yes\nquit\n",
+        &env,
+    );
+    assert!(r.success);
+    assert!(
+        r.stdout.contains("Where does your office's email live?"),
+        "{}",
+        r.stdout
+    );
+}

@@ -282,3 +282,85 @@ fn no_snapshot_file_contains_the_canary_password() {
     }
     assert!(seen > 0);
 }
+
+#[test]
+fn opening_a_bundle_asks_its_passphrase_then_shows_the_review_with_recorded_results() {
+    use moxi_setup::bundle::{BundleError, Submission};
+    use moxi_setup::tui::{Effect, OpenFailure};
+    let (g, _) = guides_for_snapshots();
+    let path = std::path::PathBuf::from(
+        "/home/office/Desktop/moxiengage-contoso.onmicrosoft.com-2026-03-02.age",
+    );
+    let opts = UiOptions {
+        open: Some(path.clone()),
+        ..UiOptions::default()
+    };
+    let (mut w, _) = Wizard::init(opts.clone(), g.clone(), None);
+    type_text(&mut w, "violet tractor");
+    snap("open_passphrase", &w, 80, 24);
+    // The cursor sits at the end of the masked passphrase.
+    let text = render(&w, 80, 24);
+    let row = text.lines().position(|l| l.contains("[•")).unwrap();
+    let col = text
+        .lines()
+        .nth(row)
+        .unwrap()
+        .chars()
+        .position(|c| c == '•')
+        .unwrap()
+        + 14;
+    let mut term = terminal(&w, 80, 24);
+    let pos = ratatui::backend::Backend::get_cursor_position(term.backend_mut()).unwrap();
+    assert_eq!((pos.x as usize, pos.y as usize), (col, row));
+
+    // A damaged file: the reason and the way on, no passphrase field.
+    let (mut d, _) = Wizard::init(opts, g, None);
+    type_text(&mut d, "violet tractor harbour 93");
+    assert!(matches!(
+        send(&mut d, key(KeyCode::Enter)).as_slice(),
+        [Effect::OpenBundle { .. }]
+    ));
+    send(
+        &mut d,
+        Msg::BundleOpened(Err(OpenFailure::CannotOpen(
+            BundleError::Damaged.to_string(),
+        ))),
+    );
+    snap("open_damaged", &d, 80, 24);
+
+    // Opened: the review, every recorded result marked as such.
+    type_text(&mut w, " harbour 93");
+    send(&mut w, key(KeyCode::Enter));
+    let source = filled(Platform::Microsoft365, UiOptions::default());
+    let mut reports: Vec<CheckReport> = CheckId::M365
+        .iter()
+        .map(|id| CheckReport {
+            id: *id,
+            status: Status::Pass,
+            code: String::new(),
+            guide_step: None,
+            summary: String::new(),
+            detail: String::new(),
+            command: None,
+            evidence: BTreeMap::new(),
+            elapsed_ms: 120,
+            finished_at: "2026-03-02T09:14:58Z".into(),
+        })
+        .collect();
+    reports[2].status = Status::Fail;
+    reports[2].code = "AADSTS50126".into();
+    reports[2].guide_step = Some(GuideStep::m365(1, 4));
+    let mut sub = Submission::new(&source.answers, &reports).unwrap();
+    sub.created_at = "2026-03-02T09:15:00Z".into();
+    send(&mut w, Msg::BundleOpened(Ok(Box::new(sub))));
+    assert_eq!(w.page, Page::Review);
+    snap("open_review", &w, 80, 24);
+
+    // Export proposes the bundle's own folder and name.
+    send(&mut w, Msg::Next);
+    assert_eq!(w.page, Page::Export);
+    let text = render(&w, 80, 24);
+    assert!(text.contains("/home/office/Desktop"), "{text}");
+    assert!(text.contains("moxiengage-contoso.onmicrosoft.com-2026-03-02.age"));
+    snap("open_export", &w, 80, 24);
+}

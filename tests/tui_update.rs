@@ -883,3 +883,414 @@ fn no_means_not_remembered_and_no_keychain_is_said_once_and_never_asked() {
         Effect::StorePassword { .. } | Effect::LoadPassword { .. }
     )));
 }
+
+// --- Opening a saved bundle (`--open FILE.age`) ---
+
+const BUNDLE_PASS: &str = "violet tractor harbour 93";
+
+/// A Microsoft 365 bundle as the wizard would have written it (low work factor: fast), with a
+/// passed tenant check, a failed sign-in and an EWS result on a later screen.
+fn bundle_file(dir: &std::path::Path) -> (std::path::PathBuf, moxi_setup::bundle::Submission) {
+    use moxi_setup::answers::Answers;
+    use moxi_setup::bundle::{Submission, TEST_WORK_FACTOR, write_bundle};
+    let answers = Answers {
+        platform: Some(Platform::Microsoft365),
+        service_account: "moxiengage@contoso.onmicrosoft.com".into(),
+        service_password: Some(SecretString::from(CANARY)),
+        test_user: "agent@contoso.onmicrosoft.com".into(),
+        tenant: "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f".into(),
+        client_id: "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d".into(),
+        ..Answers::default()
+    };
+    let reports = vec![
+        report(CheckId::M365Tenant, Status::Pass, ""),
+        report(CheckId::M365Token, Status::Fail, "AADSTS50126"),
+        report(CheckId::M365Ews, Status::Pass, ""),
+    ];
+    let sub = Submission::new(&answers, &reports).unwrap();
+    let path = dir.join("moxiengage-contoso.onmicrosoft.com-2026-03-02.age");
+    write_bundle(
+        &path,
+        &sub,
+        &SecretString::from(BUNDLE_PASS),
+        TEST_WORK_FACTOR,
+        Overwrite::Refuse,
+    )
+    .unwrap();
+    (path, sub)
+}
+
+fn opening(path: &std::path::Path, opts: UiOptions) -> Wizard {
+    let (w, fx) = Wizard::init(
+        UiOptions {
+            open: Some(path.to_path_buf()),
+            ..opts
+        },
+        test_guides(),
+        None,
+    );
+    assert!(fx.is_empty());
+    w
+}
+
+/// Enter on the passphrase page: the one decrypt effect, run as the runtime runs it.
+fn enter_and_decrypt(w: &mut Wizard) -> Msg {
+    let fx = send(w, key(KeyCode::Enter));
+    let (path, pass) = match fx.as_slice() {
+        [Effect::OpenBundle { path, passphrase }] => (path.clone(), passphrase.clone()),
+        other => panic!("expected one OpenBundle, got {other:?}"),
+    };
+    assert!(w.opening.as_ref().unwrap().busy);
+    assert!(w.needs_tick(), "the spinner turns while it decrypts");
+    moxi_setup::tui::open::read(&path, &pass)
+}
+
+#[test]
+fn open_asks_again_after_a_wrong_passphrase_then_lands_on_the_review_with_everything_loaded() {
+    use moxi_setup::tui::OpenFailure;
+    let dir = tempfile::tempdir().unwrap();
+    let (path, sub) = bundle_file(dir.path());
+    let mut w = opening(&path, UiOptions::default());
+    assert_eq!(w.page, Page::OpenBundle);
+    assert_eq!(w.platform, None);
+    let screen = render(&w, 100, 24);
+    assert!(screen.contains("moxiengage-contoso.onmicrosoft.com-2026-03-02.age"));
+    let ctx = Ctx::of(&w);
+    assert!(!keymap::footer(&ctx, 80).iter().any(|(l, _)| *l == "Esc"));
+
+    // A wrong passphrase: masked while typed, refused, the field emptied, asked again.
+    type_text(&mut w, "not the right passphrase");
+    let screen = render(&w, 80, 24);
+    assert!(!screen.contains("not the right"), "{screen}");
+    assert!(screen.contains(&"•".repeat(24)), "{screen}");
+    let m = enter_and_decrypt(&mut w);
+    type_text(&mut w, "zz");
+    assert_eq!(
+        w.opening
+            .as_ref()
+            .unwrap()
+            .passphrase
+            .as_ref()
+            .unwrap()
+            .expose_secret(),
+        "not the right passphrase",
+        "nothing is typed while it decrypts"
+    );
+    assert!(
+        matches!(&m, Msg::BundleOpened(Err(OpenFailure::AskAgain(_)))),
+        "{m:?}"
+    );
+    let fx = send(&mut w, m);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(w.page, Page::OpenBundle);
+    let o = w.opening.as_ref().unwrap();
+    assert!(o.passphrase.is_none() && !o.busy && !o.failed());
+    assert_eq!(w.platform, None);
+    assert!(render(&w, 80, 24).contains("does not open this bundle"));
+
+    // Enter on an empty field asks for the passphrase, without trying anything.
+    let fx = send(&mut w, key(KeyCode::Enter));
+    assert!(fx.is_empty());
+    assert!(render(&w, 80, 24).contains(&moxi_setup::tui::texts::texts().open.empty));
+
+    // The right one: everything from the bundle, and the review.
+    type_text(&mut w, BUNDLE_PASS);
+    let m = enter_and_decrypt(&mut w);
+    let fx = send(&mut w, m);
+    assert_eq!(w.page, Page::Review);
+    assert_eq!(w.platform, Some(Platform::Microsoft365));
+    assert!(w.opening.is_none());
+    let a = &w.answers;
+    assert_eq!(a.service_account, "moxiengage@contoso.onmicrosoft.com");
+    assert_eq!(a.test_user, "agent@contoso.onmicrosoft.com");
+    assert_eq!(a.tenant, "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f");
+    assert_eq!(a.client_id, "9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d");
+    assert_eq!(
+        a.service_password.as_ref().map(|p| p.expose_secret()),
+        Some(CANARY)
+    );
+    assert!(matches!(
+        w.check_state(CheckId::M365Tenant),
+        CheckState::Recorded(r) if r.status == Status::Pass
+    ));
+    assert!(matches!(
+        w.check_state(CheckId::M365Token),
+        CheckState::Recorded(r) if r.code == "AADSTS50126"
+    ));
+    let opened = w.opened.clone().unwrap();
+    assert_eq!(opened.path, path);
+    assert_eq!(opened.created_at, sub.created_at);
+    // Exporting again proposes the same folder.
+    assert_eq!(w.export.folder.value(), dir.path().display().to_string());
+
+    // The draft saved on the way never holds the password, nor results it cannot mark.
+    let drafts = saved_drafts(&fx);
+    assert_eq!(drafts.len(), 1);
+    assert_eq!(drafts[0].screen, "review");
+    let json = serde_json::to_string(drafts[0]).unwrap();
+    assert!(json.contains("moxiengage@contoso.onmicrosoft.com"));
+    assert!(!json.contains(CANARY), "the password is in the draft");
+    assert!(drafts[0].checks.is_empty());
+    let fx = send(&mut w, Msg::Quit);
+    let json = serde_json::to_string(saved_drafts(&fx)[0]).unwrap();
+    assert!(!json.contains(CANARY));
+
+    // The review shows the recorded results as such, and the password masked.
+    let screen = render(&w, 80, 24);
+    assert!(!screen.contains(CANARY));
+    assert!(screen.contains("(typed, hidden)"), "{screen}");
+    assert!(screen.contains(&opened.date()), "{screen}");
+    let marked = screen
+        .lines()
+        .filter(|l| l.contains("· from the bundle"))
+        .count();
+    assert_eq!(marked, 3, "{screen}");
+    assert!(w.status.as_deref().unwrap_or("").contains(&opened.date()));
+}
+
+#[test]
+fn recorded_results_stay_marked_until_their_checks_run_again_and_export_proposes_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = bundle_file(dir.path());
+    let mut w = opening(&path, UiOptions::default());
+    type_text(&mut w, BUNDLE_PASS);
+    let m = enter_and_decrypt(&mut w);
+    send(&mut w, m);
+    let date = w.opened.as_ref().unwrap().date();
+
+    // Enter on the failed sign-in row: to its screen, where it is still the recorded result.
+    let rows = moxi_setup::tui::update::review_items(&w);
+    let row = rows
+        .iter()
+        .position(|r| *r == moxi_setup::tui::update::ReviewItem::Check(CheckId::M365Token))
+        .unwrap();
+    for _ in 0..row {
+        send(&mut w, key(KeyCode::Down));
+    }
+    let fx = send(&mut w, key(KeyCode::Enter));
+    assert_eq!(w.page, Page::Screen(1));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::RunChecks { .. })),
+        "nothing runs by itself"
+    );
+    let screen = render(&w, 80, 24);
+    // Both results of the screen, each "from the bundle (date)" (wrapped in the panel).
+    assert_eq!(screen.matches("the bundle").count(), 3, "{screen}");
+    assert_eq!(
+        screen.matches(&date).count(),
+        3,
+        "two results and the status: {screen}"
+    );
+
+    // Run again: with the bundle's password; the live results replace the recorded ones.
+    let fx = send(&mut w, Msg::RunChecks);
+    let (run, answers) = match fx.as_slice() {
+        [Effect::RunChecks { run, answers, .. }] => (*run, answers.clone()),
+        other => panic!("expected RunChecks, got {other:?}"),
+    };
+    assert_eq!(
+        answers.service_password.as_ref().map(|p| p.expose_secret()),
+        Some(CANARY)
+    );
+    send(
+        &mut w,
+        Msg::ChecksFinished {
+            run,
+            reports: vec![
+                report(CheckId::M365Tenant, Status::Pass, ""),
+                report(CheckId::M365Token, Status::Pass, ""),
+            ],
+        },
+    );
+    assert!(matches!(
+        w.check_state(CheckId::M365Token),
+        CheckState::Done(r) if r.status == Status::Pass
+    ));
+    let screen = render(&w, 80, 24);
+    assert_eq!(
+        screen.matches(&date).count(),
+        1,
+        "only the status: {screen}"
+    );
+    // A check of another screen keeps its recorded result.
+    assert!(matches!(
+        w.check_state(CheckId::M365Ews),
+        CheckState::Recorded(_)
+    ));
+
+    // Export: same folder and file name; the recorded result still goes in; never replaced
+    // without asking.
+    send(&mut w, Msg::OpenReview);
+    send(&mut w, Msg::Next);
+    assert_eq!(w.page, Page::Export);
+    let screen = render(&w, 100, 40);
+    assert!(
+        screen.contains("moxiengage-contoso.onmicrosoft.com-2026-03-02.age"),
+        "{screen}"
+    );
+    assert!(screen.contains(&date), "{screen}");
+    type_text(&mut w, BUNDLE_PASS);
+    send(&mut w, key(KeyCode::Enter));
+    type_text(&mut w, BUNDLE_PASS);
+    send(&mut w, key(KeyCode::Enter));
+    let fx = send(&mut w, key(KeyCode::Enter));
+    match fx.as_slice() {
+        [
+            Effect::ExportBundle {
+                folder,
+                file_name,
+                overwrite,
+                reports,
+                ..
+            },
+        ] => {
+            assert_eq!(folder, dir.path());
+            assert_eq!(
+                file_name.as_deref(),
+                Some("moxiengage-contoso.onmicrosoft.com-2026-03-02.age")
+            );
+            assert_eq!(*overwrite, Overwrite::Refuse);
+            assert_eq!(reports.len(), 3);
+        }
+        other => panic!("expected ExportBundle, got {other:?}"),
+    }
+    // The runtime writes it under that name: the file is there, so it asks.
+    let msg = moxi_setup::tui::export::write_bundle_as(
+        dir.path(),
+        Some("moxiengage-contoso.onmicrosoft.com-2026-03-02.age"),
+        &w.answers,
+        &moxi_setup::tui::export::reports(&w),
+        &SecretString::from(BUNDLE_PASS),
+        Overwrite::Refuse,
+    );
+    assert!(
+        matches!(&msg, Msg::ExportExists(p) if *p == path),
+        "{msg:?}"
+    );
+    send(&mut w, msg);
+    assert!(w.export.exists.is_some());
+}
+
+#[test]
+fn a_bundle_that_cannot_be_opened_says_why_and_offers_to_start_without_it() {
+    use moxi_setup::tui::OpenFailure;
+    let dir = tempfile::tempdir().unwrap();
+    let (good, _) = bundle_file(dir.path());
+    let text = std::fs::read_to_string(&good).unwrap();
+    let damaged = dir.path().join("damaged.age");
+    std::fs::write(&damaged, &text[..text.len() / 2]).unwrap();
+    let other = dir.path().join("notes.age");
+    std::fs::write(&other, "shopping list\n").unwrap();
+    for (path, words) in [
+        (&damaged, "damaged"),
+        (&other, "not a MoxiEngage setup bundle"),
+    ] {
+        // A draft on disk is offered once the bundle is given up.
+        let draft = {
+            let mut d = wizard();
+            send(&mut d, Msg::Start(StartChoice::Microsoft365));
+            d.draft()
+        };
+        let (mut w, _) = Wizard::init(
+            UiOptions {
+                open: Some(path.clone()),
+                ..UiOptions::default()
+            },
+            test_guides(),
+            Some(draft),
+        );
+        assert_eq!(w.page, Page::OpenBundle);
+        type_text(&mut w, BUNDLE_PASS);
+        let m = enter_and_decrypt(&mut w);
+        assert!(
+            matches!(&m, Msg::BundleOpened(Err(OpenFailure::CannotOpen(_)))),
+            "{m:?}"
+        );
+        send(&mut w, m);
+        assert!(w.opening.as_ref().unwrap().failed());
+        let screen = render(&w, 80, 24);
+        assert!(screen.contains(words), "{screen}");
+        assert!(!screen.contains("Passphrase of the bundle"), "{screen}");
+        // Letters are commands now, not typing; Enter starts without the bundle.
+        let ctx = Ctx::of(&w);
+        assert!(
+            keymap::footer(&ctx, 80)
+                .iter()
+                .any(|(l, s)| *l == "Enter" && s.contains("without"))
+        );
+        let fx = send(&mut w, key(KeyCode::Enter));
+        assert!(fx.is_empty());
+        assert_eq!(w.page, Page::Resume);
+        assert!(w.opening.is_none() && w.opened.is_none());
+        assert!(w.answers.service_password.is_none());
+    }
+    // And q quits from there.
+    let mut w = opening(&other, UiOptions::default());
+    type_text(&mut w, BUNDLE_PASS);
+    let m = enter_and_decrypt(&mut w);
+    send(&mut w, m);
+    let fx = send(&mut w, key(KeyCode::Char('q')));
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+}
+
+#[test]
+fn the_bundle_passphrase_is_revealed_only_on_request_and_never_in_screen_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = bundle_file(dir.path());
+    let mut w = opening(&path, UiOptions::default());
+    type_text(&mut w, BUNDLE_PASS);
+    assert!(!render(&w, 80, 24).contains(BUNDLE_PASS));
+    send(&mut w, ctrl('r'));
+    assert!(render(&w, 80, 24).contains(BUNDLE_PASS));
+    // Trying it masks it again.
+    let _ = enter_and_decrypt(&mut w);
+    assert!(!render(&w, 80, 24).contains(BUNDLE_PASS));
+
+    let mut w = opening(
+        &path,
+        UiOptions {
+            screen_share: true,
+            ..UiOptions::default()
+        },
+    );
+    send(&mut w, Msg::Paste(format!("{BUNDLE_PASS}\n")));
+    send(&mut w, ctrl('r'));
+    let screen = render(&w, 80, 24);
+    assert!(!screen.contains(BUNDLE_PASS), "{screen}");
+    assert!(screen.contains(&"•".repeat(BUNDLE_PASS.len())));
+    assert!(
+        !keymap::footer(&Ctx::of(&w), 80)
+            .iter()
+            .any(|(l, _)| *l == "Ctrl+R")
+    );
+    // The pasted line break is not part of it: it opens.
+    let m = enter_and_decrypt(&mut w);
+    send(&mut w, m);
+    assert_eq!(w.page, Page::Review);
+}
+
+#[test]
+fn with_demo_the_scenario_is_picked_first_and_its_values_do_not_replace_the_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = bundle_file(dir.path());
+    let (mut w, _) = Wizard::init(
+        UiOptions {
+            demo: Some(String::new()),
+            open: Some(path),
+            ..UiOptions::default()
+        },
+        test_guides(),
+        None,
+    );
+    assert_eq!(w.page, Page::DemoPicker);
+    let fx = send(&mut w, key(KeyCode::Enter));
+    assert!(matches!(fx.as_slice(), [Effect::StartDemo(_)]));
+    assert_eq!(w.page, Page::OpenBundle);
+    let name = w.demo_scenarios[0].name.clone();
+    send(&mut w, Msg::DemoStarted(Ok(name)));
+    assert_eq!(w.page, Page::OpenBundle);
+    type_text(&mut w, BUNDLE_PASS);
+    let m = enter_and_decrypt(&mut w);
+    send(&mut w, m);
+    assert_eq!(w.answers.tenant, "3f2b8a4c-9d1e-4c7a-b5e6-0a1b2c3d4e5f");
+}

@@ -22,7 +22,7 @@ use crate::cli::WizardOptions;
 use crate::paths::Dirs;
 use crate::tui::texts::texts;
 use crate::tui::update::{ReviewItem, review_items};
-use crate::tui::{Effect, Guides, Msg, Page, StartChoice, UiOptions, Wizard, update};
+use crate::tui::{Effect, Guides, Msg, OpenFailure, Page, StartChoice, UiOptions, Wizard, update};
 use render::prompt;
 use secrecy::{ExposeSecret, SecretString};
 use std::io::IsTerminal;
@@ -69,6 +69,7 @@ pub fn run(opts: WizardOptions, dirs: Dirs) -> ExitCode {
         no_color: true,
         demo: opts.demo.clone(),
         resume: opts.resume,
+        open: opts.open.clone(),
     };
     let (wizard, start_fx) = Wizard::init(ui, guides, found);
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -243,8 +244,22 @@ impl App {
                 answers,
                 reports,
                 passphrase,
+                file_name,
                 ..
-            } => self.export_bundle(answers, reports, passphrase),
+            } => self.export_bundle(answers, reports, passphrase, file_name),
+            // Plain mode waits for it: nothing else can happen before the bundle is open.
+            Effect::OpenBundle { path, passphrase } => {
+                tracing::info!("opening the bundle given with --open");
+                self.con.say(t("open.unlocking"));
+                let m = crate::tui::open::read(&path, &passphrase);
+                let ok = matches!(m, Msg::BundleOpened(Ok(_)));
+                self.con.line(t(if ok {
+                    "open.unlocked"
+                } else {
+                    "open.not_unlocked"
+                }));
+                self.dispatch(m);
+            }
             Effect::SaveReport { file_name, text } => {
                 let m = crate::tui::export::write_report(&self.dirs.data, &file_name, &text);
                 self.dispatch(m);
@@ -333,6 +348,7 @@ impl App {
     fn step(&mut self) -> Flow {
         match self.w.page {
             Page::Resume => self.ask_resume(),
+            Page::OpenBundle => self.ask_open(),
             Page::DemoPicker => self.ask_demo(),
             Page::Start => self.ask_start(),
             Page::ThirdParty | Page::NoEmail => self.ask_other(),
@@ -412,6 +428,72 @@ impl App {
             }
         }
         Flow::Continue
+    }
+
+    /// `--open`: the bundle's passphrase (no echo at a terminal, asked again when wrong; from
+    /// a pipe only `MOXI_SETUP_PASSPHRASE`), then the review; or, when the file cannot be
+    /// opened at all, whether to start without it.
+    fn ask_open(&mut self) -> Flow {
+        let Some(failed) = self.w.opening.as_ref().map(|o| o.failed()) else {
+            return Flow::Continue;
+        };
+        if failed {
+            let q = prompt(t("open.start_without"), Some(t("fields.yes")));
+            let Some(l) = self.read(&q) else {
+                return Flow::Continue;
+            };
+            if l.is_empty() {
+                self.dispatch(Msg::StartWithoutBundle);
+            } else if !self.command(&l) {
+                match parse_yes_no(&l) {
+                    Ok(true) => self.dispatch(Msg::StartWithoutBundle),
+                    Ok(false) => self.dispatch(Msg::Quit),
+                    Err(e) => self.con.line(&e.0),
+                }
+            }
+            return Flow::Continue;
+        }
+        let passphrase = if self.con.stdin_tty {
+            let q = format!(
+                "{} {}: ",
+                texts().open.passphrase,
+                t("fields.secret_no_echo")
+            );
+            let Some(p) = self.secret_line(&q) else {
+                return Flow::Continue;
+            };
+            let typed = p.expose_secret().trim().to_ascii_lowercase();
+            if matches!(typed.as_str(), "quit" | "exit") {
+                self.dispatch(Msg::Quit);
+                return Flow::Continue;
+            }
+            p
+        } else {
+            // Never from the pipe, as for the export passphrase.
+            let Some(p) = self.env_passphrase.clone() else {
+                self.con.line(t("open.piped"));
+                return Flow::Exit(ExitCode::from(crate::cli::EXIT_USAGE));
+            };
+            self.con.line(t("open.from_env"));
+            p
+        };
+        // `update` asks for the bundle to be decrypted; the effect answers at once here.
+        self.dispatch(Msg::OpenWith(passphrase));
+        let Some(e) = self.w.opening.as_ref().and_then(|o| o.error.clone()) else {
+            return Flow::Continue;
+        };
+        self.con.line(e.message());
+        match e {
+            OpenFailure::AskAgain(_) if !self.con.stdin_tty => {
+                self.con.line(t("open.env_wrong"));
+                Flow::Exit(ExitCode::from(crate::cli::EXIT_USAGE))
+            }
+            OpenFailure::AskAgain(_) => {
+                self.con.line(&texts().open.again);
+                Flow::Continue
+            }
+            OpenFailure::CannotOpen(_) => Flow::Continue,
+        }
     }
 
     fn ask_demo(&mut self) -> Flow {
@@ -658,8 +740,14 @@ impl App {
                 &[("list", &labels(&outcome.not_run))],
             ));
         }
-        // The folder the full-screen wizard writes to, unless the admin names another.
-        let default = self.dirs.data.clone();
+        // The folder the full-screen wizard writes to (the opened bundle's own folder), unless
+        // the admin names another.
+        let default = self
+            .w
+            .opened
+            .as_ref()
+            .map(|o| o.folder())
+            .unwrap_or_else(|| self.dirs.data.clone());
         let shown = default.display().to_string();
         let Some(l) = self.read(&prompt(t("export.folder"), Some(&shown))) else {
             return Flow::Continue;
@@ -710,7 +798,13 @@ impl App {
 
     /// Writes the bundle `update` asked for into the folder the admin chose, asking before
     /// replacing a file of the same name; reports back as `Msg::Exported`.
-    fn export_bundle(&mut self, answers: Answers, reports: Vec<CheckReport>, pass: SecretString) {
+    fn export_bundle(
+        &mut self,
+        answers: Answers,
+        reports: Vec<CheckReport>,
+        pass: SecretString,
+        file_name: Option<String>,
+    ) {
         let folder = self
             .export_dir
             .clone()
@@ -722,9 +816,10 @@ impl App {
                 return;
             }
         };
-        let domain = answers.account_domain().unwrap_or_default();
-        let today = time::OffsetDateTime::now_utc().date();
-        let path = folder.join(bundle::default_file_name(&domain, today));
+        let path = folder.join(crate::tui::export::bundle_file_name(
+            file_name.as_deref(),
+            &answers,
+        ));
         let mut overwrite = Overwrite::Refuse;
         let r = loop {
             self.con.say(t("export.writing"));

@@ -76,6 +76,7 @@ pub fn field_prompt(w: &Wizard, f: FieldId, secret_no_echo: bool) -> String {
 pub fn page(w: &Wizard) -> String {
     match w.page {
         Page::Resume => resume(w),
+        Page::OpenBundle => open(w),
         Page::DemoPicker => demo(w),
         Page::Start => start(),
         Page::ThirdParty => text_page(&texts().third_party),
@@ -111,6 +112,27 @@ fn resume(w: &Wizard) -> String {
         }
     }
     s
+}
+
+fn open(w: &Wizard) -> String {
+    let tx = &texts().open;
+    let path = w
+        .opening
+        .as_ref()
+        .map(|o| o.path.display().to_string())
+        .unwrap_or_default();
+    format!("\n{}\n{}\n  {path}\n{}\n", tx.title, tx.intro, tx.explain)
+}
+
+/// ` — from the bundle (2026-03-02)` after a result recorded in the opened bundle.
+fn recorded_mark(w: &Wizard, c: CheckId) -> String {
+    match (w.check_state(c), &w.opened) {
+        (CheckState::Recorded(_), Some(o)) => format!(
+            " — {}",
+            texts().checks.from_bundle.replace("{date}", &o.date())
+        ),
+        _ => String::new(),
+    }
 }
 
 fn demo(w: &Wizard) -> String {
@@ -199,15 +221,20 @@ fn screen(w: &Wizard, i: usize) -> String {
     if w.fields().is_empty()
         && w.check_run.is_none()
         && !checks.is_empty()
-        && checks
-            .iter()
-            .all(|c| matches!(w.check_state(*c), CheckState::Done(_)))
+        && checks.iter().all(|c| w.check_state(*c).report().is_some())
     {
         let _ = writeln!(s, "{}", t("screen.earlier"));
         for c in &checks {
-            if let CheckState::Done(r) = w.check_state(*c) {
+            if let Some(r) = w.check_state(*c).report() {
                 let _ = write!(s, "{}", tf("checks.checking", &[("what", c.label())]));
-                s.push_str(&check_result(r));
+                let mut line = check_result(r);
+                let mark = recorded_mark(w, *c);
+                if !mark.is_empty()
+                    && let Some(end) = line.find('\n')
+                {
+                    line.insert_str(end, &mark);
+                }
+                s.push_str(&line);
             }
         }
     }
@@ -284,6 +311,11 @@ pub fn check_result(r: &CheckReport) -> String {
 fn review(w: &Wizard) -> String {
     let tx = &texts().review;
     let mut s = format!("\n{}\n{}\n", tx.title, t("review.intro"));
+    if let Some(o) = &w.opened
+        && crate::tui::export::recorded_count(w) > 0
+    {
+        let _ = writeln!(s, "{}", tx.from_bundle_note.replace("{date}", &o.date()));
+    }
     for (i, it) in review_items(w).iter().enumerate() {
         let n = i + 1;
         match it {
@@ -301,7 +333,13 @@ fn review(w: &Wizard) -> String {
                 let _ = writeln!(s, "{n:>3}) {}: {value} ({state})", field_label(w, *f));
             }
             ReviewItem::Check(c) => {
-                let _ = writeln!(s, "{n:>3}) {}: {}", c.label(), check_state_words(w, *c));
+                let _ = writeln!(
+                    s,
+                    "{n:>3}) {}: {}{}",
+                    c.label(),
+                    check_state_words(w, *c),
+                    recorded_mark(w, *c)
+                );
             }
             ReviewItem::Export => {
                 let _ = writeln!(s, "{n:>3}) {}", tx.export_line);
@@ -317,7 +355,7 @@ fn check_state_words(w: &Wizard, c: CheckId) -> String {
         CheckState::NotRun => tx.not_run.clone(),
         CheckState::Running => tx.running.clone(),
         CheckState::NotAvailable => tx.not_available.clone(),
-        CheckState::Done(r) => match r.status {
+        CheckState::Done(r) | CheckState::Recorded(r) => match r.status {
             Status::Pass => tx.pass.clone(),
             Status::Warn => format!("{}: {}{}", tx.warn, diagnosis(r), see_step(r)),
             Status::Fail => format!("{}: {}{}", tx.fail, diagnosis(r), see_step(r)),
@@ -336,24 +374,27 @@ fn export(w: &Wizard) -> String {
             let _ = writeln!(s, "  · {}: {value}", field_label(w, f));
         }
     }
-    let done = w
-        .checks
-        .values()
-        .filter(|c| matches!(c, CheckState::Done(_)))
-        .count();
+    let done = w.checks.values().filter(|c| c.report().is_some()).count();
     let _ = writeln!(s, "  · the results of {done} live checks");
+    let recorded = crate::tui::export::recorded_count(w);
+    if let Some(o) = &w.opened
+        && recorded > 0
+    {
+        let _ = writeln!(
+            s,
+            "    ({})",
+            tx.recorded
+                .replace("{count}", &recorded.to_string())
+                .replace("{date}", &o.date())
+        );
+    }
     s
 }
 
-/// Every check report the wizard holds, in check order (for the bundle).
+/// Every check report the wizard holds, in check order (for the bundle), including the ones
+/// recorded in an opened bundle.
 pub fn reports(w: &Wizard) -> Vec<CheckReport> {
-    w.checks
-        .values()
-        .filter_map(|c| match c {
-            CheckState::Done(r) => Some(r.clone()),
-            _ => None,
-        })
-        .collect()
+    crate::tui::export::reports(w)
 }
 
 #[cfg(test)]

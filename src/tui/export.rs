@@ -22,15 +22,27 @@ pub fn asking(w: &Wizard) -> bool {
     w.page == Page::Export && w.export.exists.is_some()
 }
 
-/// Every finished check report (what the bundle and the report record).
+/// Every finished check report (what the bundle and the report record), including the ones
+/// recorded in an opened bundle that were not run again: they keep their own time.
 pub fn reports(w: &Wizard) -> Vec<CheckReport> {
     w.checks
         .values()
-        .filter_map(|c| match c {
-            CheckState::Done(r) => Some(r.clone()),
-            _ => None,
-        })
+        .filter_map(CheckState::report)
+        .cloned()
         .collect()
+}
+
+/// How many results are still the ones recorded in the opened bundle.
+pub fn recorded_count(w: &Wizard) -> usize {
+    w.checks
+        .values()
+        .filter(|c| matches!(c, CheckState::Recorded(_)))
+        .count()
+}
+
+/// The file name the bundle will get: the opened bundle's own, else the dated default.
+pub fn file_name(w: &Wizard) -> Option<String> {
+    w.opened.as_ref().and_then(|o| o.file_name())
 }
 
 /// The warning the export page shows when a check failed or never ran (None: all ran, none
@@ -60,6 +72,7 @@ pub fn bundle_effect(w: &Wizard, passphrase: SecretString, overwrite: Overwrite)
         passphrase,
         folder: PathBuf::from(w.export.folder.value().trim()),
         overwrite,
+        file_name: file_name(w),
     }
 }
 
@@ -127,13 +140,23 @@ pub fn write_bundle(
     passphrase: &SecretString,
     overwrite: Overwrite,
 ) -> Msg {
+    write_bundle_as(dir, None, answers, reports, passphrase, overwrite)
+}
+
+/// [`write_bundle`] under `file_name` (the opened bundle's name) when there is one.
+pub fn write_bundle_as(
+    dir: &std::path::Path,
+    file_name: Option<&str>,
+    answers: &crate::answers::Answers,
+    reports: &[CheckReport],
+    passphrase: &SecretString,
+    overwrite: Overwrite,
+) -> Msg {
     let sub = match crate::bundle::Submission::new(answers, reports) {
         Ok(s) => s,
         Err(e) => return Msg::Exported(Err(e.to_string())),
     };
-    let domain = answers.account_domain().unwrap_or_default();
-    let today = time::OffsetDateTime::now_utc().date();
-    let path = dir.join(crate::bundle::default_file_name(&domain, today));
+    let path = dir.join(bundle_file_name(file_name, answers));
     match crate::bundle::write_bundle(
         &path,
         &sub,
@@ -144,6 +167,19 @@ pub fn write_bundle(
         Ok(()) => Msg::Exported(Ok(path)),
         Err(crate::bundle::BundleError::Exists(p)) => Msg::ExportExists(p),
         Err(e) => Msg::Exported(Err(e.to_string())),
+    }
+}
+
+/// The name a bundle is written under: the one given, else
+/// `default_file_name(domain, today)`.
+pub fn bundle_file_name(given: Option<&str>, answers: &crate::answers::Answers) -> String {
+    match given.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => n.to_string(),
+        None => {
+            let domain = answers.account_domain().unwrap_or_default();
+            let today = time::OffsetDateTime::now_utc().date();
+            crate::bundle::default_file_name(&domain, today)
+        }
     }
 }
 

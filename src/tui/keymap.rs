@@ -46,6 +46,8 @@ pub struct Ctx {
     pub overlay: bool,
     /// The export page asks "replace the existing file?" (y/n are answers, not typing).
     pub asking: bool,
+    /// The bundle given to `--open` cannot be opened (Enter starts without it).
+    pub open_failed: bool,
 }
 
 impl Ctx {
@@ -55,6 +57,9 @@ impl Ctx {
             page: w.page,
             field: match (w.page, w.focus) {
                 _ if super::keychain::asking(w) => None,
+                // The bundle's passphrase; nothing is typed while it is being tried.
+                (Page::OpenBundle, _) if super::open::typing(w) => Some(FieldKind::Secret),
+                (Page::OpenBundle, _) => None,
                 (Page::Export, _) if super::export::asking(w) => None,
                 // The folder is free text: any non-secret text kind makes letters typed.
                 (Page::Export, _) if super::export::folder_focused(w) => {
@@ -70,6 +75,7 @@ impl Ctx {
             screen_share: w.opts.screen_share,
             overlay: !matches!(w.overlay, Overlay::None),
             asking: super::export::asking(w) || super::keychain::asking(w),
+            open_failed: super::open::failed(w),
         }
     }
 
@@ -150,7 +156,30 @@ pub static BINDINGS: &[Binding] = &[
         help: "next field; from the last field, next screen",
         priority: 1,
         action: Action::Forward,
-        when: |c| !matches!(c.page, Page::Resume | Page::ThirdParty | Page::NoEmail),
+        when: |c| {
+            !matches!(
+                c.page,
+                Page::Resume | Page::ThirdParty | Page::NoEmail | Page::OpenBundle
+            )
+        },
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        short: "open",
+        help: "open the bundle with the passphrase typed",
+        priority: 1,
+        action: Action::Forward,
+        when: |c| c.page == Page::OpenBundle && c.field == Some(FieldKind::Secret),
+    },
+    Binding {
+        keys: &[k(KeyCode::Enter)],
+        label: "Enter",
+        short: "start without it",
+        help: "start the wizard without this bundle",
+        priority: 1,
+        action: Action::Forward,
+        when: |c| c.page == Page::OpenBundle && c.open_failed,
     },
     Binding {
         keys: &[k(KeyCode::BackTab)],
@@ -168,7 +197,12 @@ pub static BINDINGS: &[Binding] = &[
         help: "previous screen (nothing you typed is lost)",
         priority: 2,
         action: Action::BackScreen,
-        when: |c| !matches!(c.page, Page::Start | Page::Resume | Page::DemoPicker),
+        when: |c| {
+            !matches!(
+                c.page,
+                Page::Start | Page::Resume | Page::DemoPicker | Page::OpenBundle
+            )
+        },
     },
     Binding {
         keys: &[k(KeyCode::Up)],

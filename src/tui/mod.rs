@@ -8,6 +8,7 @@ pub mod export;
 pub mod keychain;
 pub mod keymap;
 pub mod model;
+pub mod open;
 pub mod runtime;
 pub mod texts;
 pub mod theme;
@@ -15,7 +16,8 @@ pub mod update;
 pub mod view;
 
 pub use model::{
-    CheckState, Effect, Focus, Guides, Msg, Overlay, Page, StartChoice, UiOptions, Wizard,
+    CheckState, Effect, Focus, Guides, Msg, OpenFailure, OpenState, OpenedBundle, Overlay, Page,
+    StartChoice, UiOptions, Wizard,
 };
 pub use runtime::run_wizard;
 pub use update::update;

@@ -36,6 +36,8 @@ impl StartChoice {
 pub enum Page {
     /// "Continue where you left off?" (a draft was found and `--resume` was not given).
     Resume,
+    /// `--open FILE.age`: the passphrase of the bundle to open (then the review).
+    OpenBundle,
     /// `--demo` without a scenario: pick one.
     DemoPicker,
     /// The first question.
@@ -75,6 +77,99 @@ pub enum CheckState {
     Done(CheckReport),
     /// The engine produced no report for it: never shown as a pass.
     NotAvailable,
+    /// The result recorded in an opened bundle: not run on this computer yet, so it is shown
+    /// as "from the bundle (date)" until the check runs again.
+    Recorded(CheckReport),
+}
+
+impl CheckState {
+    /// The report, live or recorded in an opened bundle.
+    pub fn report(&self) -> Option<&CheckReport> {
+        match self {
+            CheckState::Done(r) | CheckState::Recorded(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Opening a bundle given with `--open`: its passphrase is asked for, then it is decrypted
+/// by the runtime (secrets from the first keystroke on).
+#[derive(Debug, Clone)]
+pub struct OpenState {
+    /// The bundle file (made absolute before the wizard starts).
+    pub path: PathBuf,
+    pub passphrase: Option<SecretString>,
+    /// The runtime is decrypting it.
+    pub busy: bool,
+    /// Why the last try did not open it.
+    pub error: Option<OpenFailure>,
+}
+
+impl OpenState {
+    pub fn new(path: PathBuf) -> OpenState {
+        OpenState {
+            path,
+            passphrase: None,
+            busy: false,
+            error: None,
+        }
+    }
+
+    /// The bundle cannot be opened at all: only "start without it" or quit are left.
+    pub fn failed(&self) -> bool {
+        matches!(self.error, Some(OpenFailure::CannotOpen(_)))
+    }
+}
+
+/// Why a bundle did not open, as the wizard needs to tell the cases apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// The passphrase does not open it (or none was typed): the admin is asked again.
+    AskAgain(String),
+    /// Damaged, not a bundle, made by a newer version, unreadable…: the message, and the
+    /// choice to start the wizard without it.
+    CannotOpen(String),
+}
+
+impl OpenFailure {
+    pub fn message(&self) -> &str {
+        match self {
+            OpenFailure::AskAgain(m) | OpenFailure::CannotOpen(m) => m,
+        }
+    }
+}
+
+/// The bundle the answers came from (after `--open` succeeded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedBundle {
+    pub path: PathBuf,
+    /// When the bundle was made (RFC 3339, as recorded in it).
+    pub created_at: String,
+}
+
+impl OpenedBundle {
+    /// The day the bundle was made (`2026-03-02`), or what the bundle says when that is not a
+    /// date.
+    pub fn date(&self) -> String {
+        time::OffsetDateTime::parse(
+            &self.created_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map(|t| t.date().to_string())
+        .unwrap_or_else(|_| self.created_at.clone())
+    }
+
+    /// The bundle's file name: exporting again proposes it (and asks before replacing it).
+    pub fn file_name(&self) -> Option<String> {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    }
+
+    /// The folder the bundle is in: exporting again proposes it.
+    pub fn folder(&self) -> PathBuf {
+        self.path.parent().map(PathBuf::from).unwrap_or_default()
+    }
 }
 
 /// The export step: the bundle passphrase typed twice (secrets from the first keystroke).
@@ -106,6 +201,8 @@ pub struct UiOptions {
     pub demo: Option<String>,
     /// `--resume`: continue the draft without asking.
     pub resume: bool,
+    /// `--open FILE.age`: start by opening this bundle (an absolute path).
+    pub open: Option<PathBuf>,
 }
 
 /// Both guides. Held by value so tests can use their own small guides.
@@ -174,6 +271,10 @@ pub struct Wizard {
     /// Where the last script was saved.
     pub saved_script: Option<PathBuf>,
     pub export: ExportState,
+    /// `--open`: the bundle whose passphrase is being asked for (None once opened or given up).
+    pub opening: Option<OpenState>,
+    /// The bundle the answers were loaded from.
+    pub opened: Option<OpenedBundle>,
     /// The OS keychain: whether there is one and whether "remember?" was asked.
     pub keychain: super::keychain::KeychainState,
     pub quit: bool,
@@ -216,6 +317,13 @@ pub enum Msg {
     ResumeDraft(bool),
     /// Choose a demo scenario.
     PickScenario(String),
+    /// Try this passphrase on the bundle being opened (plain mode; the full-screen wizard
+    /// types it into the page and presses Enter).
+    OpenWith(SecretString),
+    /// Give up the bundle that cannot be opened and start the wizard without it.
+    StartWithoutBundle,
+    /// The runtime decrypted the bundle, or why not.
+    BundleOpened(Result<Box<crate::bundle::Submission>, OpenFailure>),
     Quit,
     /// Progress of check run `run`.
     CheckProgress {
@@ -288,6 +396,14 @@ pub enum Effect {
         folder: PathBuf,
         /// `Refuse` unless the admin said yes to replacing an existing file.
         overwrite: crate::bundle::Overwrite,
+        /// The name of the opened bundle, proposed again; None: the dated default name.
+        file_name: Option<String>,
+    },
+    /// Decrypt the bundle at `path` (off the UI thread: scrypt takes about half a second);
+    /// answer with `BundleOpened`.
+    OpenBundle {
+        path: PathBuf,
+        passphrase: SecretString,
     },
     /// Write the support report (no secret in it) next to the draft under this file name;
     /// answer with `ReportSaved`.
@@ -338,6 +454,8 @@ impl Wizard {
             },
             saved_script: None,
             export: ExportState::default(),
+            opening: opts_ref.open.clone().map(OpenState::new),
+            opened: None,
             keychain: Default::default(),
             quit: false,
         };
@@ -353,10 +471,12 @@ impl Wizard {
         (w, fx)
     }
 
-    /// After the demo question: the resume question, or straight in.
+    /// After the demo question: the bundle to open, the resume question, or straight in.
     pub(crate) fn after_demo_choice(&mut self) {
         self.cursor = 0;
-        if self.pending_draft.is_some() {
+        if self.opening.is_some() {
+            self.page = Page::OpenBundle;
+        } else if self.pending_draft.is_some() {
             if self.opts.resume {
                 if let Some(d) = self.pending_draft.take() {
                     self.apply_draft(d);
@@ -415,6 +535,7 @@ impl Wizard {
     /// True while a spinner shows (the runtime ticks only then).
     pub fn needs_tick(&self) -> bool {
         self.checks.values().any(|c| *c == CheckState::Running)
+            || self.opening.as_ref().is_some_and(|o| o.busy)
     }
 
     /// The shown text of a non-secret field.
@@ -438,6 +559,8 @@ impl Wizard {
             platform: self.platform,
             screen,
             answers: DraftAnswers::from_answers(&self.answers),
+            // Results recorded in an opened bundle stay out: the draft cannot say where a
+            // result came from, so on resume they would look like this computer's own.
             checks: self
                 .checks
                 .values()

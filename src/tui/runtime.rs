@@ -49,7 +49,18 @@ fn plain_reason(opts: &WizardOptions) -> Option<&'static str> {
 }
 
 /// Runs the wizard: full screen when stdin and stdout are terminals, else the plain mode.
-pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
+pub fn run_wizard(mut opts: WizardOptions, dirs: Dirs) -> ExitCode {
+    // A bundle that is not there is said before any screen opens, in either mode.
+    if let Some(path) = opts.open.take() {
+        match super::open::precheck(&path) {
+            Ok(abs) => opts.open = Some(abs),
+            Err(e) => {
+                tracing::warn!("the bundle to open is not usable");
+                eprintln!("moxi-setup: {e}");
+                return ExitCode::from(crate::cli::EXIT_USAGE);
+            }
+        }
+    }
     if let Some(reason) = plain_reason(&opts) {
         tracing::info!(reason, "not starting the full-screen wizard");
         return plain_fallback(opts, dirs, reason);
@@ -87,6 +98,7 @@ pub fn run_wizard(opts: WizardOptions, dirs: Dirs) -> ExitCode {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         demo: opts.demo.clone(),
         resume: opts.resume,
+        open: opts.open.clone(),
     };
     let (mut wizard, start_fx) = Wizard::init(ui, guides, found);
     if notice.is_some() {
@@ -263,6 +275,7 @@ impl Executor {
                 passphrase,
                 folder,
                 overwrite,
+                file_name,
             } => {
                 let dir = if folder.as_os_str().is_empty() {
                     self.dirs.data.clone()
@@ -272,8 +285,9 @@ impl Executor {
                 let tx = self.tx.clone();
                 tokio::spawn(async move {
                     let msg = tokio::task::spawn_blocking(move || {
-                        super::export::write_bundle(
+                        super::export::write_bundle_as(
                             &dir,
+                            file_name.as_deref(),
                             &answers,
                             &reports,
                             &passphrase,
@@ -282,6 +296,21 @@ impl Executor {
                     })
                     .await
                     .unwrap_or_else(|e| Msg::Exported(Err(e.to_string())));
+                    let _ = tx.send(msg);
+                });
+            }
+            Effect::OpenBundle { path, passphrase } => {
+                tracing::info!("opening the bundle given with --open");
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let msg =
+                        tokio::task::spawn_blocking(move || super::open::read(&path, &passphrase))
+                            .await
+                            .unwrap_or_else(|e| {
+                                Msg::BundleOpened(Err(super::model::OpenFailure::CannotOpen(
+                                    e.to_string(),
+                                )))
+                            });
                     let _ = tx.send(msg);
                 });
             }

@@ -13,6 +13,7 @@ pub struct Texts {
     pub third_party: Page,
     pub no_email: Page,
     pub resume: ResumeTexts,
+    pub open: OpenTexts,
     pub review: ReviewTexts,
     pub export: ExportTexts,
     pub keychain: KeychainTexts,
@@ -58,12 +59,29 @@ pub struct ResumeTexts {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+pub struct OpenTexts {
+    pub title: String,
+    pub intro: String,
+    pub passphrase: String,
+    pub explain: String,
+    pub empty: String,
+    pub busy: String,
+    pub again: String,
+    pub cannot: String,
+    /// `{date}`: the day the bundle was made.
+    pub opened: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ReviewTexts {
     pub title: String,
     pub intro: String,
     pub not_typed: String,
     pub password_set: String,
     pub export_line: String,
+    /// `{date}`: the day the opened bundle was made.
+    pub from_bundle_note: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -86,6 +104,8 @@ pub struct ExportTexts {
     pub warn_failed: String,
     pub warn_not_run: String,
     pub warn_tail: String,
+    /// `{count}` results recorded in the bundle of `{date}`.
+    pub recorded: String,
     pub report_saved: String,
     pub report_failed: String,
 }
@@ -134,6 +154,9 @@ pub struct CheckTexts {
     pub skip: String,
     pub needs_fields: String,
     pub see_step: String,
+    /// `{date}`: the day the opened bundle was made.
+    pub from_bundle: String,
+    pub from_bundle_short: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -169,5 +192,19 @@ mod tests {
         let t = super::parse().unwrap();
         assert_eq!(t.start.choices.len(), 4);
         assert!(!t.banners.screen_share.is_empty());
+        for s in [
+            &t.open.title,
+            &t.open.passphrase,
+            &t.open.busy,
+            &t.open.cannot,
+            &t.review.from_bundle_note,
+            &t.export.recorded,
+            &t.checks.from_bundle_short,
+        ] {
+            assert!(!s.is_empty());
+        }
+        for s in [&t.open.opened, &t.checks.from_bundle] {
+            assert!(s.contains("{date}"), "{s}");
+        }
     }
 }

@@ -6,6 +6,7 @@ use super::export;
 use super::keychain;
 use super::keymap::{self, Action, Ctx};
 use super::model::{CheckState, Effect, Focus, Msg, Overlay, Page, StartChoice, Wizard};
+use super::open;
 use super::texts::texts;
 use crate::answers::{FieldId, FieldKind, Platform, clean_pasted};
 use crate::checks::{CheckId, Progress};
@@ -71,6 +72,9 @@ pub fn update(w: &mut Wizard, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Quit => quit(w, &mut fx),
+        Msg::OpenWith(p) => open::try_passphrase(w, p, &mut fx),
+        Msg::StartWithoutBundle => open::start_without(w),
+        Msg::BundleOpened(r) => open::opened(w, r, &mut fx),
         Msg::CheckProgress { run, progress } => {
             if w.check_run == Some(run) {
                 match progress {
@@ -186,6 +190,15 @@ fn on_key(w: &mut Wizard, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
     // While "remember the password?" waits, other keys type nothing.
     if keychain::asking(w) {
+        return;
+    }
+    if w.page == Page::OpenBundle {
+        if let Some(req) = tui_input::backend::crossterm::to_input_request(&Event::Key(key))
+            && let Some(slot) = open::passphrase_slot(w)
+            && let Some(next) = edit_secret(slot.as_ref(), req)
+        {
+            *slot = Some(next);
+        }
         return;
     }
     if w.page == Page::Export {
@@ -378,6 +391,7 @@ fn forward(w: &mut Wizard, fx: &mut Vec<Effect>) {
             }
             Some(ReviewItem::Export) | None => go_page(w, Page::Export, fx),
         },
+        Page::OpenBundle => open::forward(w, fx),
         Page::Export => {
             if export::asking(w) || w.export.saved.is_some() {
             } else if w.export.focus == 0 {
@@ -531,7 +545,7 @@ fn prev_screen(w: &mut Wizard, fx: &mut Vec<Effect>) {
             go_page(w, Page::Review, fx);
         }
         Page::ThirdParty | Page::NoEmail => w.page = Page::Start,
-        Page::Start | Page::Resume | Page::DemoPicker => {}
+        Page::Start | Page::Resume | Page::DemoPicker | Page::OpenBundle => {}
     }
 }
 
@@ -551,7 +565,7 @@ fn leave_screen(w: &mut Wizard, fx: &mut Vec<Effect>) {
 }
 
 /// Moves to another page; every page change autosaves the draft.
-fn go_page(w: &mut Wizard, page: Page, fx: &mut Vec<Effect>) {
+pub(crate) fn go_page(w: &mut Wizard, page: Page, fx: &mut Vec<Effect>) {
     leave_screen(w, fx);
     w.page = page;
     w.scroll = 0;
@@ -571,9 +585,8 @@ fn go_page(w: &mut Wizard, page: Page, fx: &mut Vec<Effect>) {
 fn maybe_auto_checks(w: &mut Wizard, fx: &mut Vec<Effect>) {
     if matches!(w.page, Page::Screen(_)) && w.fields().is_empty() {
         let checks = w.screen_checks();
-        let all_done = checks
-            .iter()
-            .all(|c| matches!(w.check_state(*c), CheckState::Done(_)));
+        // Results recorded in an opened bundle count as there: `r` runs them again.
+        let all_done = checks.iter().all(|c| w.check_state(*c).report().is_some());
         if !checks.is_empty() && !all_done {
             run_checks(w, fx);
         }
@@ -692,6 +705,17 @@ fn edit_secret(cur: Option<&SecretString>, req: InputRequest) -> Option<SecretSt
 }
 
 fn on_paste(w: &mut Wizard, text: &str) {
+    if w.page == Page::OpenBundle {
+        if let Some(slot) = open::passphrase_slot(w) {
+            let pasted = text.trim_end_matches(['\r', '\n']);
+            let old = slot.as_ref().map(|s| s.expose_secret()).unwrap_or("");
+            let mut next = String::with_capacity(old.len() + pasted.len());
+            next.push_str(old);
+            next.push_str(pasted);
+            *slot = Some(SecretString::from(next));
+        }
+        return;
+    }
     if export::folder_focused(w) {
         for c in clean_pasted(text).chars() {
             w.export.folder.handle(InputRequest::InsertChar(c));

@@ -59,6 +59,7 @@ pub fn view(w: &Wizard, f: &mut Frame) {
     f.render_widget(Paragraph::new(banners), banner);
     match w.page {
         Page::Resume => page_resume(w, f, body, &t),
+        Page::OpenBundle => page_open(w, f, body, &t),
         Page::DemoPicker => page_demo(w, f, body, &t),
         Page::Start => page_start(w, f, body, &t),
         Page::ThirdParty => page_text(f, body, &t, &texts().third_party),
@@ -164,10 +165,11 @@ fn stepper(w: &Wizard, current: usize, width: usize, t: &Theme) -> Vec<Span<'sta
         return Vec::new();
     };
     for (i, (_, s)) in g.screens().enumerate() {
-        let failed =
-            s.checks.iter().filter_map(|c| CheckId::parse(c)).any(
-                |c| matches!(w.check_state(c), CheckState::Done(r) if r.status == Status::Fail),
-            ) || s.fields.iter().any(|f| w.errors.contains_key(f));
+        let failed = s.checks.iter().filter_map(|c| CheckId::parse(c)).any(|c| {
+            w.check_state(c)
+                .report()
+                .is_some_and(|r| r.status == Status::Fail)
+        }) || s.fields.iter().any(|f| w.errors.contains_key(f));
         let (txt, style) = if i == current {
             (format!("▸{}", i + 1), t.focus())
         } else if failed {
@@ -309,6 +311,87 @@ fn page_resume(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     lines.push(Line::styled(format!("› {}", tx.yes), t.focus()));
     lines.push(Line::raw(format!("  {}", tx.no)));
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// `--open`: the bundle's passphrase (masked unless revealed, never in screen-share), the
+/// spinner while it is tried, and why it did not open.
+fn page_open(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
+    let tx = &texts().open;
+    let Some(o) = &w.opening else { return };
+    let area = Rect {
+        x: area.x + 1,
+        width: area.width.saturating_sub(2),
+        ..area
+    };
+    let mut lines = vec![
+        Line::styled(tx.title.clone(), t.title()),
+        Line::raw(""),
+        Line::raw(tx.intro.clone()),
+        Line::styled(format!("  {}", o.path.display()), t.key()),
+        Line::raw(""),
+    ];
+    let mut cursor = None;
+    if !o.failed() {
+        lines.push(Line::raw(tx.explain.clone()));
+        lines.push(Line::raw(""));
+        let typing = super::open::typing(w);
+        let n = o
+            .passphrase
+            .as_ref()
+            .map(|v| v.expose_secret().chars().count())
+            .unwrap_or(0);
+        let shown: String = if typing && w.revealed && !w.opts.screen_share {
+            o.passphrase
+                .as_ref()
+                .map(|v| v.expose_secret().to_string())
+                .unwrap_or_default()
+        } else {
+            std::iter::repeat_n(BULLET, n).collect()
+        };
+        let width = 40usize;
+        let visible: String = shown.chars().skip((n + 1).saturating_sub(width)).collect();
+        let marker = if typing { "› " } else { "  " };
+        lines.push(Line::styled(
+            format!("{marker}{}", tx.passphrase),
+            t.title(),
+        ));
+        let style = if typing { t.focus() } else { Style::new() };
+        lines.push(Line::from(vec![
+            Span::raw("  ["),
+            Span::styled(format!("{visible:<width$}"), style),
+            Span::raw("]"),
+        ]));
+        if typing {
+            let y = wrapped_height(&lines[..lines.len() - 1], area.width);
+            cursor = Some((3 + visible.chars().count() as u16, y));
+        }
+        lines.push(Line::raw(""));
+    }
+    match &o.error {
+        Some(e) => {
+            lines.push(Line::styled(format!("✘ {}", e.message()), t.error()));
+            let next = if o.failed() { &tx.cannot } else { &tx.again };
+            lines.push(Line::raw(next.clone()));
+        }
+        None if o.busy => lines.push(Line::styled(
+            format!("{} {}", spinner(w.spinner, w.opts.no_color), tx.busy),
+            t.dim(),
+        )),
+        None => {}
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    if let Some((x, y)) = cursor
+        && w.overlay_is_none()
+        && y < area.height
+    {
+        f.set_cursor_position(Position::new(area.x + x, area.y + y));
+    }
+}
+
+/// " · from the bundle (2026-03-02)" after a result recorded in the opened bundle.
+fn from_bundle(w: &Wizard) -> String {
+    let date = w.opened.as_ref().map(|o| o.date()).unwrap_or_default();
+    texts().checks.from_bundle.replace("{date}", &date)
 }
 
 fn list_line(selected: bool, text: String, t: &Theme) -> Line<'static> {
@@ -576,18 +659,22 @@ fn check_line(w: &Wizard, id: CheckId, t: &Theme) -> Vec<Line<'static>> {
             Span::raw(id.label().to_string()),
             Span::styled(format!(" — {}", tx.not_available), t.dim()),
         ])),
-        CheckState::Done(r) => {
+        CheckState::Done(r) | CheckState::Recorded(r) => {
             let (glyph, word, style) = match r.status {
                 Status::Pass => ("✔", &tx.pass, t.pass()),
                 Status::Warn => ("!", &tx.warn, t.warn()),
                 Status::Fail => ("✘", &tx.fail, t.error()),
                 Status::Skip => ("↷", &tx.skip, t.dim()),
             };
-            out.push(Line::from(vec![
+            let mut head = vec![
                 Span::styled(format!("{glyph} "), style),
                 Span::raw(id.label().to_string()),
                 Span::styled(format!(" — {word}"), style),
-            ]));
+            ];
+            if matches!(w.check_state(id), CheckState::Recorded(_)) {
+                head.push(Span::styled(format!(" · {}", from_bundle(w)), t.dim()));
+            }
+            out.push(Line::from(head));
             if matches!(r.status, Status::Fail | Status::Warn) {
                 let mut detail = String::new();
                 if !r.code.is_empty() {
@@ -695,9 +782,48 @@ fn review_value(w: &Wizard, f: FieldId) -> String {
     }
 }
 
+/// A check's result as one review row shows it.
+fn review_check_state(w: &Wizard, c: CheckId) -> String {
+    match w.check_state(c) {
+        CheckState::NotRun => format!("○ {}", texts().checks.not_run),
+        CheckState::Running => format!("… {}", texts().checks.running),
+        CheckState::NotAvailable => format!("– {}", texts().checks.not_available),
+        CheckState::Done(r) | CheckState::Recorded(r) => match r.status {
+            Status::Pass => format!("✔ {}", texts().checks.pass),
+            Status::Warn => format!("! {}: {}", texts().checks.warn, r.summary),
+            Status::Fail => format!(
+                "✘ {} {}{}",
+                texts().checks.fail,
+                r.code,
+                r.guide_step
+                    .map(|g| format!(" → step {}", g.short()))
+                    .unwrap_or_default()
+            ),
+            Status::Skip => format!("↷ {}", texts().checks.skip),
+        },
+    }
+}
+
 fn page_review(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     let tx = &texts().review;
     let items = review_items(w);
+    let row_width = (area.width as usize).saturating_sub(2);
+    let mark = format!(" · {}", texts().checks.from_bundle_short);
+    // A result recorded in an opened bundle keeps its "from the bundle" marker whole: the
+    // label column gives way (for every check row alike, so the column stays straight).
+    let label_width = items
+        .iter()
+        .filter_map(|it| match it {
+            ReviewItem::Check(c) if matches!(w.check_state(*c), CheckState::Recorded(_)) => {
+                Some(row_width.saturating_sub(
+                    3 + review_check_state(w, *c).chars().count() + mark.chars().count(),
+                ))
+            }
+            _ => None,
+        })
+        .min()
+        .unwrap_or(38)
+        .clamp(20, 38);
     let mut rows: Vec<Line> = Vec::new();
     for (i, it) in items.iter().enumerate() {
         let sel = i == w.cursor;
@@ -715,39 +841,35 @@ fn page_review(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
                 )
             }
             ReviewItem::Check(c) => {
-                let s = match w.check_state(*c) {
-                    CheckState::NotRun => format!("○ {}", texts().checks.not_run),
-                    CheckState::Running => format!("… {}", texts().checks.running),
-                    CheckState::NotAvailable => format!("– {}", texts().checks.not_available),
-                    CheckState::Done(r) => match r.status {
-                        Status::Pass => format!("✔ {}", texts().checks.pass),
-                        Status::Warn => format!("! {}: {}", texts().checks.warn, r.summary),
-                        Status::Fail => format!(
-                            "✘ {} {}{}",
-                            texts().checks.fail,
-                            r.code,
-                            r.guide_step
-                                .map(|g| format!(" → step {}", g.short()))
-                                .unwrap_or_default()
-                        ),
-                        Status::Skip => format!("↷ {}", texts().checks.skip),
-                    },
-                };
-                format!("  {:<38} {s}", truncate(c.label(), 38))
+                let s = review_check_state(w, *c);
+                let label = truncate(c.label(), label_width);
+                if matches!(w.check_state(*c), CheckState::Recorded(_)) {
+                    let room = row_width.saturating_sub(3 + label_width + mark.chars().count());
+                    format!("  {label:<label_width$} {}{mark}", truncate(&s, room))
+                } else {
+                    format!("  {label:<label_width$} {s}")
+                }
             }
             ReviewItem::Export => format!("▶ {}", tx.export_line),
         };
-        rows.push(list_line(sel, truncate(&text, area.width as usize - 2), t));
+        rows.push(list_line(sel, truncate(&text, row_width), t));
     }
-    let [head, list] = Layout::vertical([Constraint::Length(3), Constraint::Min(1)]).areas(area);
-    f.render_widget(
-        Paragraph::new(vec![
-            Line::styled(tx.title.clone(), t.title()),
-            Line::raw(tx.intro.clone()),
-        ])
-        .wrap(Wrap { trim: false }),
-        head,
-    );
+    let mut intro = vec![
+        Line::styled(tx.title.clone(), t.title()),
+        Line::raw(tx.intro.clone()),
+    ];
+    if let Some(o) = &w.opened
+        && super::export::recorded_count(w) > 0
+    {
+        intro.push(Line::styled(
+            tx.from_bundle_note.replace("{date}", &o.date()),
+            t.dim(),
+        ));
+    }
+    let head_h = wrapped_height(&intro, area.width);
+    let [head, list] =
+        Layout::vertical([Constraint::Length(head_h), Constraint::Min(1)]).areas(area);
+    f.render_widget(Paragraph::new(intro).wrap(Wrap { trim: false }), head);
     let h = list.height as usize;
     let top = (w.cursor + 1).saturating_sub(h);
     f.render_widget(
@@ -768,12 +890,22 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
             )));
         }
     }
-    let done = w
-        .checks
-        .values()
-        .filter(|c| matches!(c, CheckState::Done(_)))
-        .count();
+    let done = w.checks.values().filter(|c| c.report().is_some()).count();
     lines.push(Line::raw(format!("  · the results of {done} live checks")));
+    let recorded = super::export::recorded_count(w);
+    if let Some(o) = &w.opened
+        && recorded > 0
+    {
+        lines.push(Line::styled(
+            format!(
+                "    ({})",
+                tx.recorded
+                    .replace("{count}", &recorded.to_string())
+                    .replace("{date}", &o.date())
+            ),
+            t.dim(),
+        ));
+    }
     if let Some(warn) = super::export::warning(w) {
         lines.push(Line::styled(format!("⚠ {warn}"), t.warn()));
     }
@@ -840,12 +972,14 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         cursor = Some((3 + visible.chars().count() as u16, lines.len() as u16 - 1));
     }
     let domain = w.answers.account_domain().unwrap_or_default();
-    lines.push(Line::styled(
+    let name = super::export::file_name(w).unwrap_or_else(|| {
         format!(
-            "  {} moxiengage-{}-<today's date>.age",
-            tx.folder_hint,
+            "moxiengage-{}-<today's date>.age",
             if domain.is_empty() { "bundle" } else { &domain }
-        ),
+        )
+    });
+    lines.push(Line::styled(
+        format!("  {} {name}", tx.folder_hint),
         t.dim(),
     ));
     if let Some(p) = &w.export.exists {

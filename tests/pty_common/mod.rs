@@ -122,9 +122,36 @@ impl Session {
         }
     }
 
+    /// Waits until `ready` holds for the screen (`what` names it in the failure message).
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + timeout();
+        loop {
+            let s = self.screen();
+            if ready(&s) {
+                return s;
+            }
+            if Instant::now() > end {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// The terminal does not echo what is typed (a no-echo prompt is waiting). Typing before
+    /// that is echoed by the terminal itself, whatever the program does, as for a person.
+    #[cfg(unix)]
+    pub fn echo_off(&self) -> bool {
+        self.master.get_termios().is_some_and(|t| {
+            let flags = format!("{:?}", t.local_flags);
+            !flags
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| w == "ECHO")
+        })
     }
 
     /// Resizes the pseudo-terminal (the child gets SIGWINCH) and the emulated screen alike.
