@@ -120,7 +120,9 @@ pub fn root_verifier(config: &NetConfig) -> Result<Arc<dyn ServerCertVerifier>, 
     type Cache = Vec<(Vec<CertificateDer<'static>>, Arc<dyn ServerCertVerifier>)>;
     static CACHE: std::sync::Mutex<Cache> = std::sync::Mutex::new(Vec::new());
     let extra = load_ca_files(&config.ca_files)?;
-    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some((_, v)) = cache.iter().find(|(k, _)| *k == extra) {
         return Ok(v.clone());
     }

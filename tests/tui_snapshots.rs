@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use moxi_setup::answers::{FieldId, Platform};
 use moxi_setup::checks::{CheckId, CheckReport, Status};
 use moxi_setup::guide::GuideStep;
-use moxi_setup::tui::{Focus, Msg, Page, StartChoice, UiOptions, Wizard};
+use moxi_setup::tui::{Effect, Focus, Msg, Overlay, Page, StartChoice, UiOptions, Wizard};
 use ratatui::style::Modifier;
 use secrecy::SecretString;
 use std::collections::BTreeMap;
@@ -262,6 +262,95 @@ fn failing_check_shows_code_summary_and_guide_step() {
     }
     let _ = CheckId::M365Token;
     snap("m365_failing_check", &w, 80, 24);
+}
+
+#[test]
+fn the_details_overlay_shows_the_whole_diagnosis_and_the_command() {
+    let mut w = filled(Platform::Microsoft365, UiOptions::default());
+    let i = w
+        .guide()
+        .unwrap()
+        .screens()
+        .position(|(_, s)| s.checks.iter().any(|c| c == "m365.ews"))
+        .unwrap();
+    send(&mut w, Msg::GoToScreen(i));
+    send(&mut w, Msg::RunChecks);
+    let run = w.check_run.expect("checks started");
+    let reports = vec![CheckReport {
+        id: CheckId::M365Ews,
+        status: Status::Fail,
+        code: "HTTP403".into(),
+        guide_step: Some(GuideStep::m365(4, 32)),
+        summary: "Exchange Online refused EWS for this app (HTTP 403).".into(),
+        detail: "Since 2026-10-01 EWS works only for apps on the tenant's allow list. Run the commands below in Exchange Online PowerShell; the list is replaced, not added to, so keep the IDs already on it.".into(),
+        command: Some("Set-OrganizationConfig -EwsEnabled $true\nSet-OrganizationConfig -EwsAllowedAppIDs '9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d'".into()),
+        evidence: BTreeMap::from([("trace_id".to_string(), "0a1b2c3d-trace".to_string())]),
+        elapsed_ms: 120,
+        finished_at: String::new(),
+    }];
+    send(&mut w, Msg::ChecksFinished { run, reports });
+    let panel = render(&w, 80, 24);
+    assert!(panel.contains("d: press d"), "{panel}");
+    send(&mut w, key(KeyCode::Char('d')));
+    assert!(matches!(w.overlay, Overlay::Details(0)));
+    let text = render(&w, 80, 24);
+    assert!(
+        text.contains("'9b1c2d3e-4f50-4a6b-8c7d-1e2f3a4b5c6d'"),
+        "{text}"
+    );
+    assert!(text.contains("Fix it on step 4.32"), "{text}");
+    snap("m365_failing_details", &w, 80, 24);
+    // c copies exactly the commands; any other key closes.
+    let fx = send(&mut w, key(KeyCode::Char('c')));
+    assert!(fx.iter().any(|e| matches!(e, Effect::CopyToClipboard(t) if t.starts_with("Set-OrganizationConfig -EwsEnabled") && t.ends_with("5c6d'"))), "{fx:?}");
+    send(&mut w, key(KeyCode::Esc));
+    assert!(matches!(w.overlay, Overlay::None));
+}
+
+#[test]
+fn the_script_overlay_shows_every_command_of_the_step_and_scrolls_within_it() {
+    let mut w = filled(Platform::Microsoft365, UiOptions::default());
+    let i = w
+        .guide()
+        .unwrap()
+        .screens()
+        .position(|(_, s)| s.checks.iter().any(|c| c == "m365.ews"))
+        .unwrap();
+    send(&mut w, Msg::GoToScreen(i));
+    // Leave the fields so letters are commands.
+    while matches!(w.focus, moxi_setup::tui::Focus::Field(_)) {
+        send(&mut w, key(KeyCode::Tab));
+    }
+    send(&mut w, key(KeyCode::Char('w')));
+    assert!(matches!(w.overlay, Overlay::Script(0)));
+    let script = moxi_setup::tui::update::screen_script(&w).unwrap();
+    let last = script
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap()
+        .trim()
+        .to_string();
+    for _ in 0..200 {
+        send(&mut w, key(KeyCode::PageDown));
+    }
+    let Overlay::Script(at) = w.overlay else {
+        panic!("closed")
+    };
+    assert!(
+        usize::from(at) <= script.lines().count() * 2,
+        "scrolled past the end: {at}"
+    );
+    let text = render(&w, 80, 24);
+    assert!(
+        text.contains(&last[..last.len().min(30)]),
+        "the end is reachable:\n{text}"
+    );
+    send(&mut w, key(KeyCode::Up));
+    let Overlay::Script(up) = w.overlay else {
+        panic!("closed")
+    };
+    assert_eq!(up + 1, at, "one step up moves at once");
 }
 
 #[test]

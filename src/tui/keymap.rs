@@ -27,6 +27,10 @@ pub enum Action {
     SaveScript,
     /// Save the support report (review page).
     SaveReport,
+    /// The full diagnosis and fixing commands of this screen's failed checks.
+    Details,
+    /// This screen's whole PowerShell in a large scrollable view.
+    ViewScript,
     GoTo,
     Review,
     Help,
@@ -42,6 +46,8 @@ pub struct Ctx {
     pub has_fields: bool,
     pub has_checks: bool,
     pub has_scripts: bool,
+    /// A check of this screen failed or warned: its details can be opened.
+    pub has_problems: bool,
     pub screen_share: bool,
     pub overlay: bool,
     /// The export page asks "replace the existing file?" (y/n are answers, not typing).
@@ -72,6 +78,7 @@ impl Ctx {
             has_fields: !w.fields().is_empty(),
             has_checks: !w.screen_checks().is_empty(),
             has_scripts: screen.is_some_and(|s| !s.scripts.is_empty()),
+            has_problems: !w.screen_problems().is_empty(),
             screen_share: w.opts.screen_share,
             overlay: !matches!(w.overlay, Overlay::None),
             asking: super::export::asking(w) || super::keychain::asking(w),
@@ -300,6 +307,24 @@ pub static BINDINGS: &[Binding] = &[
         when: |c| c.on_screen() && c.has_checks && c.commands(),
     },
     Binding {
+        keys: &[k(KeyCode::Char('d'))],
+        label: "d",
+        short: "details",
+        help: "what went wrong, how to fix it, and the command to run",
+        priority: 2,
+        action: Action::Details,
+        when: |c| c.on_screen() && c.has_problems && c.commands(),
+    },
+    Binding {
+        keys: &[k(KeyCode::Char('w'))],
+        label: "w",
+        short: "whole commands",
+        help: "show all of this step's PowerShell in a large view you can scroll",
+        priority: 6,
+        action: Action::ViewScript,
+        when: |c| c.on_screen() && c.has_scripts && c.commands(),
+    },
+    Binding {
         keys: &[k(KeyCode::Char('c'))],
         label: "c",
         short: "copy",
@@ -470,4 +495,83 @@ pub fn footer(ctx: &Ctx, width: usize) -> Vec<(&'static str, &'static str)> {
         .filter(|(_, k)| *k)
         .map(|(b, _)| (b.label, b.short))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every situation the table distinguishes (page × the flags), with no overlay.
+    fn contexts() -> Vec<Ctx> {
+        let pages = [
+            Page::Resume,
+            Page::OpenBundle,
+            Page::DemoPicker,
+            Page::Start,
+            Page::ThirdParty,
+            Page::NoEmail,
+            Page::Screen(0),
+            Page::Review,
+            Page::Export,
+        ];
+        let fields = [
+            None,
+            Some(FieldKind::Email),
+            Some(FieldKind::Secret),
+            Some(FieldKind::YesNo),
+        ];
+        let mut out = Vec::new();
+        for page in pages {
+            for field in fields {
+                for bits in 0u8..128 {
+                    let b = |i: u8| bits & (1 << i) != 0;
+                    // Combinations that cannot happen: screen flags off a screen, a
+                    // yes/no question outside a screen or the export page, a failed open
+                    // outside the open page.
+                    let screen = matches!(page, Page::Screen(_));
+                    if (!screen && (b(0) || b(1) || b(2) || b(3)))
+                        || (b(5) && !screen && page != Page::Export)
+                        || (b(6) && (page != Page::OpenBundle || field.is_some()))
+                    {
+                        continue;
+                    }
+                    out.push(Ctx {
+                        page,
+                        field,
+                        has_fields: b(0),
+                        has_checks: b(1),
+                        has_scripts: b(2),
+                        has_problems: b(3),
+                        screen_share: b(4),
+                        overlay: false,
+                        asking: b(5),
+                        open_failed: b(6),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_key_means_two_things_at_once() {
+        for ctx in contexts() {
+            let active = active(&ctx);
+            for (i, a) in active.iter().enumerate() {
+                for b in &active[i + 1..] {
+                    for ka in a.keys {
+                        for kb in b.keys {
+                            assert!(
+                                !(ka.code == kb.code && ka.mods == kb.mods),
+                                "{} is both \"{}\" and \"{}\" in {ctx:?}",
+                                a.label,
+                                a.short,
+                                b.short
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

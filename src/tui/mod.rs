@@ -4,6 +4,7 @@
 //! Must not do I/O in `update` or `view`; only [`runtime`] touches the terminal, files and
 //! the network (through `crate::checks::run`).
 
+pub mod details;
 pub mod export;
 pub mod keychain;
 pub mod keymap;

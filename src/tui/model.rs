@@ -4,7 +4,7 @@
 
 use crate::answers::{Answers, FieldId, Platform};
 use crate::bundle::draft::{DRAFT_VERSION, Draft, DraftAnswers};
-use crate::checks::{CheckId, CheckReport, Progress};
+use crate::checks::{CheckId, CheckReport, Progress, Status};
 use crate::guide::{Guide, Screen, Section};
 use crossterm::event::KeyEvent;
 use secrecy::SecretString;
@@ -67,6 +67,11 @@ pub enum Overlay {
     Help,
     /// "Go to step": the text typed so far.
     GoTo(Input),
+    /// The full diagnosis of this screen's failed or warned checks, with the commands that
+    /// fix them; scrolled by this many lines.
+    Details(u16),
+    /// This screen's whole PowerShell, larger than its panel; scrolled by this many lines.
+    Script(u16),
 }
 
 /// What the checks panel shows for one check.
@@ -526,6 +531,15 @@ impl Wizard {
         self.screen()
             .map(|(_, s)| s.checks.iter().filter_map(|c| CheckId::parse(c)).collect())
             .unwrap_or_default()
+    }
+
+    /// This screen's failed or warned checks (live or recorded), in the panel's order.
+    pub fn screen_problems(&self) -> Vec<&CheckReport> {
+        self.screen_checks()
+            .into_iter()
+            .filter_map(|id| self.check_state(id).report())
+            .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
+            .collect()
     }
 
     pub fn check_state(&self, id: CheckId) -> &CheckState {

@@ -22,6 +22,7 @@ pub struct Texts {
     pub small: Small,
     pub checks: CheckTexts,
     pub powershell: PowerShellTexts,
+    pub details: DetailsTexts,
     pub status: StatusTexts,
 }
 
@@ -157,6 +158,21 @@ pub struct CheckTexts {
     /// `{date}`: the day the opened bundle was made.
     pub from_bundle: String,
     pub from_bundle_short: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailsTexts {
+    /// Overlay titles.
+    pub title: String,
+    pub script_title: String,
+    /// The bottom line of both overlays.
+    pub keys: String,
+    /// `{step}`: the step as the guide numbers it; `{id}`: with the platform.
+    pub fix_on_step: String,
+    pub command: String,
+    /// Under a failed check in the panel.
+    pub hint: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

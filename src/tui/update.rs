@@ -246,6 +246,32 @@ fn on_overlay_key(w: &mut Wizard, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool 
             }
             true
         }
+        Overlay::Details(_) | Overlay::Script(_) => {
+            let details = matches!(w.overlay, Overlay::Details(_));
+            let copy = || {
+                if details {
+                    problem_commands(w)
+                } else {
+                    screen_script(w)
+                }
+            };
+            match key.code {
+                KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => quit(w, fx),
+                KeyCode::Char('c') => {
+                    if let Some(text) = copy() {
+                        fx.push(Effect::CopyToClipboard(text));
+                        w.status = Some(texts().status.copied.clone());
+                    }
+                }
+                KeyCode::Up | KeyCode::Char('k') => scroll_overlay(w, -1),
+                KeyCode::Down | KeyCode::Char('j') => scroll_overlay(w, 1),
+                KeyCode::PageUp => scroll_overlay(w, -10),
+                KeyCode::PageDown | KeyCode::Char(' ') => scroll_overlay(w, 10),
+                KeyCode::Home => scroll_overlay(w, i32::from(i16::MIN)),
+                _ => w.overlay = Overlay::None,
+            }
+            true
+        }
         Overlay::GoTo(input) => {
             match key.code {
                 KeyCode::Esc => w.overlay = Overlay::None,
@@ -330,6 +356,16 @@ fn act(w: &mut Wizard, a: Action, fx: &mut Vec<Effect>) {
             }
         }
         Action::GoTo => w.overlay = Overlay::GoTo(Input::default()),
+        Action::Details => {
+            if !w.screen_problems().is_empty() {
+                w.overlay = Overlay::Details(0);
+            }
+        }
+        Action::ViewScript => {
+            if screen_script(w).is_some() {
+                w.overlay = Overlay::Script(0);
+            }
+        }
         Action::Review => {
             w.cursor = 0;
             go_page(w, Page::Review, fx);
@@ -815,6 +851,34 @@ fn run_checks(w: &mut Wizard, fx: &mut Vec<Effect>) {
 }
 
 /// The PowerShell of the current screen, filled with the answers so far.
+/// Moves a text overlay's view; the view clamps it to the text's length.
+fn scroll_overlay(w: &mut Wizard, by: i32) {
+    let lines = match w.overlay {
+        Overlay::Details(_) => super::details::problem_lines(w),
+        Overlay::Script(_) => super::details::script_lines(w),
+        _ => return,
+    };
+    let max = i32::from(super::details::line_bound(&lines).saturating_sub(1));
+    if let Overlay::Details(s) | Overlay::Script(s) = &mut w.overlay {
+        *s = u16::try_from((i32::from(*s) + by).clamp(0, max.max(0))).unwrap_or(0);
+    }
+}
+
+/// The commands that fix this screen's failed or warned checks, one block per check.
+pub fn problem_commands(w: &Wizard) -> Option<String> {
+    let parts: Vec<String> = w
+        .screen_problems()
+        .iter()
+        .filter_map(|r| r.command.clone())
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(parts.join("\n"))
+    }
+}
+
 pub fn screen_script(w: &Wizard) -> Option<String> {
     let (_, s) = w.screen()?;
     let parts: Vec<String> = s

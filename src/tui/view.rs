@@ -78,6 +78,14 @@ pub fn view(w: &Wizard, f: &mut Frame) {
     match &w.overlay {
         Overlay::None => {}
         Overlay::Help => draw_help(w, f, body, &t),
+        Overlay::Details(scroll) => {
+            let lines = super::details::problem_lines(w);
+            draw_text_overlay(f, body, &t, &texts().details.title, &lines, *scroll);
+        }
+        Overlay::Script(scroll) => {
+            let lines = super::details::script_lines(w);
+            draw_text_overlay(f, body, &t, &texts().details.script_title, &lines, *scroll);
+        }
         Overlay::GoTo(input) => {
             let r = centered(body, 50, 5);
             f.render_widget(Clear, r);
@@ -243,6 +251,42 @@ fn draw_help(w: &Wizard, f: &mut Frame, body: Rect, t: &Theme) {
         t.dim(),
     ));
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A large scrollable text box over the page (diagnosis details, the whole PowerShell).
+fn draw_text_overlay(
+    f: &mut Frame,
+    body: Rect,
+    t: &Theme,
+    title: &str,
+    content: &[(super::details::Kind, String)],
+    scroll: u16,
+) {
+    use super::details::Kind;
+    let r = body;
+    f.render_widget(Clear, r);
+    let block = Block::bordered()
+        .title(Line::styled(format!(" {title} "), t.title()))
+        .title_bottom(Line::styled(format!(" {} ", texts().details.keys), t.key()));
+    let inner = block.inner(r);
+    f.render_widget(block, r);
+    let lines: Vec<Line> = content
+        .iter()
+        .map(|(k, s)| match k {
+            Kind::Heading => Line::styled(s.clone(), t.title()),
+            Kind::Step => Line::styled(s.clone(), t.key()),
+            Kind::Command => Line::styled(s.clone(), t.focus()),
+            Kind::Text | Kind::Blank => Line::raw(s.clone()),
+        })
+        .collect();
+    let total = wrapped_height(&lines, inner.width);
+    let top = scroll.min(total.saturating_sub(inner.height));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((top, 0)),
+        inner,
+    );
 }
 
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
@@ -704,6 +748,15 @@ fn draw_right(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     for c in &checks {
         check_lines.extend(check_line(w, *c, t));
     }
+    if w.screen_problems()
+        .iter()
+        .any(|r| !r.detail.trim().is_empty() || r.command.is_some())
+    {
+        check_lines.push(Line::styled(
+            format!("d: {}", texts().details.hint),
+            t.key(),
+        ));
+    }
     if !w.checks_blocked.is_empty() {
         check_lines.push(Line::styled(texts().checks.needs_fields.clone(), t.warn()));
         for fid in &w.checks_blocked {
@@ -746,7 +799,7 @@ fn draw_right(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         };
         let cut = wrapped_height(&body, pa.width.saturating_sub(2)) > pa.height.saturating_sub(2);
         let bottom = if cut {
-            " ▼ more · c copy · s save "
+            " ▼ more: w · c copy · s save "
         } else {
             " c copy · s save "
         };
