@@ -46,6 +46,8 @@ pub struct Ended {
     pub success: bool,
     pub alt: bool,
     pub raw: String,
+    /// The same output as bytes, as received.
+    pub bytes: Vec<u8>,
 }
 
 impl Session {
@@ -87,8 +89,9 @@ impl Session {
                 match rd.read(&mut buf) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
-                        p2.lock().unwrap().process(&buf[..n]);
+                        // The raw log first: whatever the screen shows is already in it.
                         r2.lock().unwrap().extend_from_slice(&buf[..n]);
+                        p2.lock().unwrap().process(&buf[..n]);
                     }
                 }
             }
@@ -109,25 +112,15 @@ impl Session {
     }
 
     pub fn wait_for(&self, what: &str) -> String {
-        let end = Instant::now() + timeout();
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            if Instant::now() > end {
-                panic!("timed out waiting for {what:?}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(30));
-        }
+        self.wait_until(what, |s| s.contains(what))
     }
 
-    /// Waits until `ready` holds for the screen (`what` names it in the failure message).
-    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+    /// Waits until the screen text satisfies `ok` (`what` names the wait in the failure).
+    pub fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let end = Instant::now() + timeout();
         loop {
             let s = self.screen();
-            if ready(&s) {
+            if ok(&s) {
                 return s;
             }
             if Instant::now() > end {
@@ -135,6 +128,11 @@ impl Session {
             }
             std::thread::sleep(Duration::from_millis(30));
         }
+    }
+
+    /// Every byte the program wrote to the terminal so far (at least what the screen shows).
+    pub fn raw_bytes(&self) -> Vec<u8> {
+        self.raw.lock().unwrap().clone()
     }
 
     pub fn send(&mut self, bytes: &str) {
@@ -183,11 +181,13 @@ impl Session {
             let _ = r.join();
         }
         let alt = self.parser.lock().unwrap().screen().alternate_screen();
-        let raw = String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned();
+        let bytes = self.raw.lock().unwrap().clone();
+        let raw = String::from_utf8_lossy(&bytes).into_owned();
         Ended {
             success: status.success(),
             alt,
             raw,
+            bytes,
         }
     }
 }
