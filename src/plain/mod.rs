@@ -268,22 +268,15 @@ impl App {
             Effect::LoadPassword { .. } | Effect::StorePassword { .. } => {}
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");
-                let opts = crate::sim::SimOptions {
-                    scenario: name.clone(),
-                    ..Default::default()
-                };
-                let r = match self.rt.block_on(crate::sim::start(opts)) {
-                    Ok(h) => match crate::net::Net::new(h.net_config()) {
-                        Ok(net) => {
-                            // From now on every check talks to the simulated tenant only.
-                            self.ctx = checks::Context { net };
-                            self.sim = Some(h);
-                            Ok(name)
-                        }
-                        Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
-                    },
-                    Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
-                };
+                let r = self
+                    .rt
+                    .block_on(crate::tui::runtime::start_demo(&name))
+                    .map(|(h, net)| {
+                        // From now on every check talks to the simulated tenant only.
+                        self.ctx = checks::Context { net };
+                        self.sim = Some(h);
+                        name
+                    });
                 self.dispatch(Msg::DemoStarted(r));
             }
         }

@@ -340,22 +340,12 @@ impl Executor {
             }
             Effect::StartDemo(name) => {
                 tracing::info!(scenario = %name, "starting the simulated tenant");
-                let opts = crate::sim::SimOptions {
-                    scenario: name.clone(),
-                    ..Default::default()
-                };
-                let r = match crate::sim::start(opts).await {
-                    Ok(h) => match crate::net::Net::new(h.net_config()) {
-                        Ok(net) => {
-                            // From now on every check talks to the simulated tenant only.
-                            self.ctx = checks::Context { net };
-                            self.sim = Some(h);
-                            Ok(name)
-                        }
-                        Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
-                    },
-                    Err(e) => Err(format!("{}: {e}", texts().demo.unavailable)),
-                };
+                let r = start_demo(&name).await.map(|(h, net)| {
+                    // From now on every check talks to the simulated tenant only.
+                    self.ctx = checks::Context { net };
+                    self.sim = Some(h);
+                    name
+                });
                 let _ = self.tx.send(Msg::DemoStarted(r));
             }
         }
@@ -471,4 +461,17 @@ async fn event_loop(
             dirty = true;
         }
     }
+}
+
+/// Starts the simulated tenant of `--demo` and a client that trusts only it (both wizard
+/// modes). The error is a sentence for the admin.
+pub async fn start_demo(name: &str) -> Result<(crate::sim::SimHandle, crate::net::Net), String> {
+    let opts = crate::sim::SimOptions {
+        scenario: name.to_string(),
+        ..Default::default()
+    };
+    let unavailable = |e: &dyn std::fmt::Display| format!("{}: {e}", texts().demo.unavailable);
+    let h = crate::sim::start(opts).await.map_err(|e| unavailable(&e))?;
+    let net = crate::net::Net::new(h.net_config()).map_err(|e| unavailable(&e))?;
+    Ok((h, net))
 }
