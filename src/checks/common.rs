@@ -23,6 +23,27 @@ pub const MAX_ATTEMPTS: u32 = 4;
 /// First pause after a 503 or a transient fault; doubles each time.
 pub const FIRST_RETRY_DELAY: Duration = Duration::from_millis(500);
 
+/// The progress notes of `assets/checks/common.toml` (empty if the embedded asset were broken;
+/// a test keeps it whole).
+fn notes() -> &'static BTreeMap<String, String> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        notes: BTreeMap<String, String>,
+    }
+    static NOTES: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    NOTES.get_or_init(|| {
+        toml::from_str::<File>(include_str!("../../assets/checks/common.toml"))
+            .map(|f| f.notes)
+            .unwrap_or_default()
+    })
+}
+
+/// One progress note, filled.
+fn note_text(key: &str, vars: &[(&'static str, String)]) -> String {
+    let vars: BTreeMap<&str, String> = vars.iter().cloned().collect();
+    fill(notes().get(key).map(String::as_str).unwrap_or(key), &vars)
+}
+
 /// Times one check and builds its report.
 pub struct Timer {
     id: CheckId,
@@ -433,16 +454,22 @@ pub async fn ews_call(
         note(
             progress,
             id,
-            format!(
-                "{host} is busy ({}); trying again in {:.1} s",
-                if busy {
-                    "ErrorServerBusy".to_string()
-                } else if status == 503 {
-                    "HTTP 503".to_string()
-                } else {
-                    code.to_string()
-                },
-                wait.as_secs_f64()
+            note_text(
+                "busy_wait",
+                &[
+                    ("host", host.clone()),
+                    (
+                        "why",
+                        if busy {
+                            "ErrorServerBusy".to_string()
+                        } else if status == 503 {
+                            "HTTP 503".to_string()
+                        } else {
+                            code.to_string()
+                        },
+                    ),
+                    ("seconds", format!("{:.1}", wait.as_secs_f64())),
+                ],
             ),
         );
         tokio::time::sleep(wait).await;
@@ -495,7 +522,10 @@ pub async fn entra_call(
             note(
                 progress,
                 id,
-                format!("{host} is busy (HTTP {status}); trying again"),
+                note_text(
+                    "busy",
+                    &[("host", host.clone()), ("status", status.to_string())],
+                ),
             );
             tokio::time::sleep(delay).await;
             delay = delay.saturating_mul(2);
@@ -508,6 +538,15 @@ pub async fn entra_call(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_progress_note_is_in_the_asset_and_fills() {
+        for k in ["busy_wait", "busy"] {
+            assert!(notes().contains_key(k), "{k}");
+        }
+        let n = note_text("busy", &[("host", "h".into()), ("status", "503".into())]);
+        assert_eq!(n, "h is busy (HTTP 503); trying again…");
+    }
 
     #[test]
     fn fill_replaces_known_and_keeps_unknown() {
