@@ -248,6 +248,14 @@ pub fn classify(err: &reqwest::Error, host: &str) -> TransportFailure {
     }
 }
 
+/// `Retry-After` in milliseconds, when given in seconds (the form IIS and Microsoft send).
+pub fn retry_after_ms(h: &reqwest::header::HeaderMap) -> Option<u64> {
+    h.get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| s.saturating_mul(1000))
+}
+
 /// Reads a response body, refusing anything over [`crate::protocol::MAX_BODY`].
 pub async fn read_body(
     mut resp: reqwest::Response,
@@ -397,12 +405,7 @@ pub async fn ews_call(
             .iter()
             .filter_map(|v| v.to_str().ok().map(str::to_string))
             .collect();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| s.saturating_mul(1000));
+        let retry_after = retry_after_ms(resp.headers());
         let body = read_body(resp, &host).await?;
         let parsed = if body.iter().all(u8::is_ascii_whitespace) {
             None

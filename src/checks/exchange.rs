@@ -250,12 +250,7 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<HttpReply, FetchErr
         .filter_map(|v| v.to_str().ok())
         .map(str::to_string)
         .collect();
-    let retry_after_ms = resp
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(|s| s.saturating_mul(1000));
+    let retry_after_ms = crate::checks::common::retry_after_ms(resp.headers());
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e))? {
         if body.len() + chunk.len() > MAX_BODY {
