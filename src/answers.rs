@@ -316,6 +316,11 @@ pub fn validate_ews_url(raw: &str) -> Result<Option<String>, Invalid> {
             "The address has a character that is not plain ASCII (perhaps a look-alike letter from another alphabet). Type it again by hand.",
         ));
     }
+    if v.chars().any(char::is_whitespace) {
+        return Err(invalid(
+            "A web address cannot contain spaces. Copy it again, or type it as https://mail.contoso.com/EWS/Exchange.asmx.",
+        ));
+    }
     let Ok(url) = url::Url::parse(&v) else {
         return Err(invalid(
             "This is not a web address. It should look like https://mail.contoso.com/EWS/Exchange.asmx.",
@@ -336,7 +341,16 @@ pub fn validate_ews_url(raw: &str) -> Result<Option<String>, Invalid> {
             "Do not put a user name or password inside the address.",
         ));
     }
-    Ok(Some(url.to_string()))
+    // Stored as the URL parser writes it (characters such as < > percent-encoded), which must
+    // itself pass this check again.
+    let normal = url.to_string();
+    if normal.chars().count() > MAX_FIELD_LEN {
+        return Err(invalid(format!(
+            "This is much longer than expected ({} characters once written as a web address). Something else may have been pasted; clear the field and paste only the address.",
+            normal.chars().count()
+        )));
+    }
+    Ok(Some(normal))
 }
 
 /// The service account password: not empty, no leading or trailing spaces (Microsoft's ROPC

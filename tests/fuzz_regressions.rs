@@ -98,6 +98,14 @@ fn jwt_and_answers_and_bundle_seeds_do_not_panic() {
     for (name, d) in answers {
         let r = moxi_setup::headless::parse_answers_file(&String::from_utf8_lossy(&d));
         assert_eq!(r.is_ok(), !name.contains("bad"), "{name}: {r:?}");
+        // As the fuzz target: what is accepted passes its own validators again.
+        if let Ok(a) = &r {
+            for f in moxi_setup::answers::FieldId::ALL {
+                if !f.is_secret() && a.text(f).is_some_and(|t| !t.is_empty()) {
+                    assert!(a.validate(f).is_ok(), "{name}: accepted {f} fails again");
+                }
+            }
+        }
     }
     let pass = secrecy::SecretString::from("fuzz-passphrase-not-secret".to_string());
     for (_, d) in inputs("bundle_read") {
@@ -106,6 +114,26 @@ fn jwt_and_answers_and_bundle_seeds_do_not_panic() {
             let _ = moxi_setup::bundle::read_bundle_bytes(rest, &pass);
         }
     }
+}
+
+/// Found by `answers_file` in CI (fuzz/regressions/answers_file/crash-611b641e…): an EWS
+/// address with spaces and `>` was accepted, then stored percent-encoded and over the length
+/// limit, so the stored value failed its own validator (a resumed draft would refuse it).
+#[test]
+fn an_ews_address_is_stored_in_a_form_that_passes_its_own_validator() {
+    use moxi_setup::answers::validate_ews_url;
+    assert!(validate_ews_url("https://mail.contoso.example/EWS/Exchange .asmx").is_err());
+    let grows = format!("https://mail.contoso.example/{}", ">".repeat(200));
+    match validate_ews_url(&grows) {
+        Ok(Some(v)) => assert!(validate_ews_url(&v).is_ok(), "{v}"),
+        Ok(None) => panic!("not empty"),
+        Err(_) => {}
+    }
+    let long = format!("https://mail.contoso.example/{}", ">".repeat(400));
+    assert!(
+        validate_ews_url(&long).is_err(),
+        "grows past the limit once encoded"
+    );
 }
 
 /// Found by `ews_response` (fuzz/regressions/ews_response/crash-3e74a2…): a date whose first
