@@ -32,6 +32,8 @@ for t in "${targets[@]}"; do
   corpus="fuzz/corpus/$t"
   mkdir -p "$corpus" "fuzz/artifacts/$t"
   cp -n fuzz/seeds/"$t"/* "$corpus"/ 2>/dev/null || true
+  # Past crashes, fixed: the fuzzer starts next to them and proves they stay fixed.
+  cp -n fuzz/regressions/"$t"/* "$corpus"/ 2>/dev/null || true
   log="fuzz/artifacts/$t/last-run.log"
   echo "== fuzzing $t for ${seconds}s"
   # -max_len above the parsers' own 1 MiB bound would only test the size check; 64 KiB
