@@ -790,14 +790,28 @@ fn draw_right(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
             .map(|s| s.shell.title())
             .unwrap_or("PowerShell");
         let title = format!(" {} ", truncate(shell, pa.width.saturating_sub(4) as usize));
-        let body: Vec<Line> = match screen_script(w) {
-            Some(text) => text.lines().map(|l| Line::raw(l.to_string())).collect(),
-            None => vec![Line::styled(
-                texts().powershell.unavailable.clone(),
-                t.dim(),
-            )],
+        // Only what fits is laid out (each line takes at least one row); `w` shows the rest.
+        let rows = usize::from(pa.height.saturating_sub(2));
+        let (body, more): (Vec<Line>, bool) = match screen_script(w) {
+            Some(text) => {
+                let mut it = text.lines();
+                let body: Vec<Line> = it
+                    .by_ref()
+                    .take(rows)
+                    .map(|l| Line::raw(l.to_string()))
+                    .collect();
+                (body, it.next().is_some())
+            }
+            None => (
+                vec![Line::styled(
+                    texts().powershell.unavailable.clone(),
+                    t.dim(),
+                )],
+                false,
+            ),
         };
-        let cut = wrapped_height(&body, pa.width.saturating_sub(2)) > pa.height.saturating_sub(2);
+        let cut =
+            more || wrapped_height(&body, pa.width.saturating_sub(2)) > pa.height.saturating_sub(2);
         let bottom = if cut {
             " ▼ more: w · c copy · s save "
         } else {
