@@ -267,35 +267,18 @@ async fn read_bounded(mut resp: reqwest::Response) -> Result<HttpReply, FetchErr
     })
 }
 
-/// Names a failed request the way the report codes do.
+/// Names a failed request the way the report codes do: the certificate reason from the TLS
+/// layer, everything else from the shared classification both engines use.
 pub fn classify(e: &reqwest::Error) -> FetchError {
-    if e.is_timeout() {
-        return FetchError::Timeout;
-    }
     if let Some(p) = tls::problem_in(e) {
         return FetchError::Tls(p);
     }
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    let mut words = String::new();
-    while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => return FetchError::Refused,
-                std::io::ErrorKind::TimedOut => return FetchError::Timeout,
-                _ => {}
-            }
-        }
-        words.push_str(&err.to_string().to_ascii_lowercase());
-        words.push(' ');
-        cur = err.source();
+    match crate::checks::common::classify(e, "").code {
+        "TIMEOUT" => FetchError::Timeout,
+        "CONNECTION-REFUSED" => FetchError::Refused,
+        "DNS-NXDOMAIN" => FetchError::Dns,
+        _ => FetchError::Other(e.to_string()),
     }
-    if words.contains("dns error") || words.contains("failed to lookup") {
-        return FetchError::Dns;
-    }
-    if words.contains("connection refused") {
-        return FetchError::Refused;
-    }
-    FetchError::Other(e.to_string())
 }
 
 /// Autodiscover over the shared client. Refuses to attach credentials to anything but https.
