@@ -378,7 +378,6 @@ pub fn validate_password(secret: &SecretString) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Parses a yes/no answer.
 /// A host outside the account's domain that the admin allows Autodiscover to use: empty, or a
 /// host name. Never a shortened form of the account's own domain (`contoso.com` or
 /// `autodiscover.com` for `corp.contoso.com`), which anyone could own: the rule that stopped
@@ -396,25 +395,43 @@ pub fn validate_outside_host(raw: &str, account_domain: Option<&str>) -> Result<
     }
     let host = validate_domain(&v).map_err(|e| invalid(format!("Server name: {e}")))?;
     if let Some(d) = account_domain {
-        let d = d.to_ascii_lowercase();
-        if host == d || host.ends_with(&format!(".{d}")) {
+        if within(&host, d) {
             return Err(invalid(
                 "This server is inside your own domain, which is always allowed; leave this empty.",
             ));
         }
-        let mut rest = d.as_str();
-        while let Some((_, parent)) = rest.split_once('.') {
-            if host == parent || host == format!("autodiscover.{parent}") {
-                return Err(invalid(
-                    "This is a shortened form of your domain that anyone could register; the password is never sent there.",
-                ));
-            }
-            rest = parent;
+        if is_stripped(&host, d) {
+            return Err(invalid(
+                "This is a shortened form of your domain that anyone could register; the password is never sent there.",
+            ));
         }
     }
     Ok(host)
 }
 
+/// True when `host` is `domain` or a name under it.
+pub fn within(host: &str, domain: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    h == d || h.ends_with(&format!(".{d}"))
+}
+
+/// True when `host` is a parent of `domain` or `autodiscover.` + a parent: the names a
+/// label-stripping client would have tried (`autodiscover.com` for `contoso.com`).
+pub fn is_stripped(host: &str, domain: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let d = domain.trim_end_matches('.').to_ascii_lowercase();
+    let mut rest = d.as_str();
+    while let Some((_, parent)) = rest.split_once('.') {
+        if h == parent || h == format!("autodiscover.{parent}") {
+            return true;
+        }
+        rest = parent;
+    }
+    false
+}
+
+/// Parses a yes/no answer.
 pub fn parse_yes_no(raw: &str) -> Result<bool, Invalid> {
     match clean_pasted(raw).to_ascii_lowercase().as_str() {
         "y" | "yes" | "true" | "1" | "on" => Ok(true),

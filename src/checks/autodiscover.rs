@@ -207,27 +207,8 @@ pub struct DiscoverOptions<'a> {
 /// The shortest wait for higher-priority candidates when [`DiscoverOptions::grace_ratio`] is set.
 pub const MIN_GRACE: Duration = Duration::from_millis(25);
 
-/// True when `host` is `domain` or a name under it.
-pub fn within(host: &str, domain: &str) -> bool {
-    let h = host.trim_end_matches('.').to_ascii_lowercase();
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
-    h == d || h.ends_with(&format!(".{d}"))
-}
-
-/// True when `host` is a parent of `domain` or `autodiscover.` + a parent: the names a
-/// label-stripping client would have tried (`autodiscover.com` for `contoso.com`).
-pub fn is_stripped(host: &str, domain: &str) -> bool {
-    let h = host.trim_end_matches('.').to_ascii_lowercase();
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
-    let mut rest = d.as_str();
-    while let Some((_, parent)) = rest.split_once('.') {
-        if h == parent || h == format!("autodiscover.{parent}") {
-            return true;
-        }
-        rest = parent;
-    }
-    false
-}
+// The host rules live with the other value rules, so the wizard's field and the engine agree.
+pub use crate::answers::{is_stripped, within};
 
 fn domain_of(address: &str) -> Option<String> {
     address

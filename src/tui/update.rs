@@ -850,7 +850,6 @@ fn run_checks(w: &mut Wizard, fx: &mut Vec<Effect>) {
     });
 }
 
-/// The PowerShell of the current screen, filled with the answers so far.
 /// Moves a text overlay's view; the view clamps it to the text's length.
 fn scroll_overlay(w: &mut Wizard, by: i32) {
     let lines = match w.overlay {
@@ -879,6 +878,7 @@ pub fn problem_commands(w: &Wizard) -> Option<String> {
     }
 }
 
+/// The PowerShell of the current screen, filled with the answers so far.
 pub fn screen_script(w: &Wizard) -> Option<String> {
     let (_, s) = w.screen()?;
     let parts: Vec<String> = s
