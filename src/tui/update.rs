@@ -259,8 +259,7 @@ fn on_overlay_key(w: &mut Wizard, key: &KeyEvent, fx: &mut Vec<Effect>) -> bool 
                 KeyCode::Char('c') if key.modifiers == KeyModifiers::CONTROL => quit(w, fx),
                 KeyCode::Char('c') => {
                     if let Some(text) = copy() {
-                        fx.push(Effect::CopyToClipboard(text));
-                        w.status = Some(texts().status.copied.clone());
+                        copy_to_clipboard(w, text, fx);
                     }
                 }
                 KeyCode::Up | KeyCode::Char('k') => scroll_overlay(w, -1),
@@ -343,8 +342,7 @@ fn act(w: &mut Wizard, a: Action, fx: &mut Vec<Effect>) {
         Action::RunChecks => run_checks(w, fx),
         Action::Copy => {
             if let Some(text) = screen_script(w) {
-                fx.push(Effect::CopyToClipboard(text));
-                w.status = Some(texts().status.copied.clone());
+                copy_to_clipboard(w, text, fx);
             }
         }
         Action::SaveScript => {
@@ -740,15 +738,20 @@ fn edit_secret(cur: Option<&SecretString>, req: InputRequest) -> Option<SecretSt
     Some(SecretString::from(next))
 }
 
+/// Appends a paste to a secret as is, minus the line break a copy often adds.
+fn paste_secret(slot: &mut Option<SecretString>, text: &str) {
+    let pasted = text.trim_end_matches(['\r', '\n']);
+    let old = slot.as_ref().map(|s| s.expose_secret()).unwrap_or("");
+    let mut next = String::with_capacity(old.len() + pasted.len());
+    next.push_str(old);
+    next.push_str(pasted);
+    *slot = Some(SecretString::from(next));
+}
+
 fn on_paste(w: &mut Wizard, text: &str) {
     if w.page == Page::OpenBundle {
         if let Some(slot) = open::passphrase_slot(w) {
-            let pasted = text.trim_end_matches(['\r', '\n']);
-            let old = slot.as_ref().map(|s| s.expose_secret()).unwrap_or("");
-            let mut next = String::with_capacity(old.len() + pasted.len());
-            next.push_str(old);
-            next.push_str(pasted);
-            *slot = Some(SecretString::from(next));
+            paste_secret(slot, text);
         }
         return;
     }
@@ -759,17 +762,12 @@ fn on_paste(w: &mut Wizard, text: &str) {
         return;
     }
     if w.page == Page::Export {
-        let pasted = text.trim_end_matches(['\r', '\n']);
         let slot = if w.export.focus == 0 {
             &mut w.export.passphrase
         } else {
             &mut w.export.confirm
         };
-        let old = slot.as_ref().map(|s| s.expose_secret()).unwrap_or("");
-        let mut next = String::with_capacity(old.len() + pasted.len());
-        next.push_str(old);
-        next.push_str(pasted);
-        *slot = Some(SecretString::from(next));
+        paste_secret(slot, text);
         return;
     }
     if let Overlay::GoTo(input) = &mut w.overlay {
@@ -780,20 +778,7 @@ fn on_paste(w: &mut Wizard, text: &str) {
     }
     let Some(f) = w.focused_field() else { return };
     match f.kind() {
-        FieldKind::Secret => {
-            // A password is pasted as is, minus the line break a copy often adds.
-            let pasted = text.trim_end_matches(['\r', '\n']);
-            let old = w
-                .answers
-                .service_password
-                .as_ref()
-                .map(|s| s.expose_secret())
-                .unwrap_or("");
-            let mut next = String::with_capacity(old.len() + pasted.len());
-            next.push_str(old);
-            next.push_str(pasted);
-            w.answers.service_password = Some(SecretString::from(next));
-        }
+        FieldKind::Secret => paste_secret(&mut w.answers.service_password, text),
         FieldKind::YesNo => {}
         _ => {
             for c in clean_pasted(text).chars() {
@@ -848,6 +833,13 @@ fn run_checks(w: &mut Wizard, fx: &mut Vec<Effect>) {
         checks,
         answers: w.answers.clone(),
     });
+}
+
+/// Copies through the terminal (OSC 52) and says so; the text stays on screen, since whether
+/// the terminal took it cannot be known.
+fn copy_to_clipboard(w: &mut Wizard, text: String, fx: &mut Vec<Effect>) {
+    fx.push(Effect::CopyToClipboard(text));
+    w.status = Some(texts().status.copied.clone());
 }
 
 /// Moves a text overlay's view; the view clamps it to the text's length.
