@@ -379,36 +379,13 @@ fn page_open(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         lines.push(Line::raw(tx.explain.clone()));
         lines.push(Line::raw(""));
         let typing = super::open::typing(w);
-        let n = o
-            .passphrase
-            .as_ref()
-            .map(|v| v.expose_secret().chars().count())
-            .unwrap_or(0);
-        let shown: String = if typing && w.revealed && !w.opts.screen_share {
-            o.passphrase
-                .as_ref()
-                .map(|v| v.expose_secret().to_string())
-                .unwrap_or_default()
-        } else {
-            std::iter::repeat_n(BULLET, n).collect()
-        };
-        let width = 40usize;
-        let visible: String = shown.chars().skip((n + 1).saturating_sub(width)).collect();
-        let marker = if typing { "› " } else { "  " };
-        lines.push(Line::styled(
-            format!("{marker}{}", tx.passphrase),
-            t.title(),
-        ));
-        let style = if typing { t.focus() } else { Style::new() };
-        lines.push(Line::from(vec![
-            Span::raw("  ["),
-            Span::styled(format!("{visible:<width$}"), style),
-            Span::raw("]"),
-        ]));
+        let (label, field, x) = secret_box(w, &tx.passphrase, o.passphrase.as_ref(), typing, t);
+        lines.push(label);
         if typing {
-            let y = wrapped_height(&lines[..lines.len() - 1], area.width);
-            cursor = Some((3 + visible.chars().count() as u16, y));
+            let y = wrapped_height(&lines, area.width);
+            cursor = Some((x, y));
         }
+        lines.push(field);
         lines.push(Line::raw(""));
     }
     match &o.error {
@@ -430,6 +407,43 @@ fn page_open(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     {
         f.set_cursor_position(Position::new(area.x + x, area.y + y));
     }
+}
+
+/// Width of a field box on the open and export pages, in characters.
+const PAGE_BOX: usize = 40;
+
+/// A passphrase field: its label line, its box (bullets unless revealed while focused, never
+/// in screen-share; the end stays in view) and the cursor's column in the box line.
+fn secret_box(
+    w: &Wizard,
+    label: &str,
+    value: Option<&secrecy::SecretString>,
+    focused: bool,
+    t: &Theme,
+) -> (Line<'static>, Line<'static>, u16) {
+    let n = value
+        .map(|v| v.expose_secret().chars().count())
+        .unwrap_or(0);
+    let shown: String = match value {
+        Some(v) if focused && w.revealed && !w.opts.screen_share => v.expose_secret().to_string(),
+        _ => std::iter::repeat_n(BULLET, n).collect(),
+    };
+    let visible: String = shown
+        .chars()
+        .skip((n + 1).saturating_sub(PAGE_BOX))
+        .collect();
+    let marker = if focused { "› " } else { "  " };
+    let style = if focused { t.focus() } else { Style::new() };
+    let x = 3 + visible.chars().count() as u16;
+    (
+        Line::styled(format!("{marker}{label}"), t.title()),
+        Line::from(vec![
+            Span::raw("  ["),
+            Span::styled(format!("{visible:<PAGE_BOX$}"), style),
+            Span::raw("]"),
+        ]),
+        x,
+    )
 }
 
 /// " · from the bundle (2026-03-02)" after a result recorded in the opened bundle.
@@ -986,7 +1000,7 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
         return;
     }
     lines.push(Line::raw(tx.explain.clone()));
-    let width = 40usize;
+    let width = PAGE_BOX;
     let mut cursor = None;
     for (i, (label, value)) in [
         (&tx.passphrase, &w.export.passphrase),
@@ -996,29 +1010,11 @@ fn page_export(w: &Wizard, f: &mut Frame, area: Rect, t: &Theme) {
     .enumerate()
     {
         let focused = w.export.focus == i;
-        let n = value
-            .as_ref()
-            .map(|v| v.expose_secret().chars().count())
-            .unwrap_or(0);
-        let shown: String = if focused && w.revealed && !w.opts.screen_share {
-            value
-                .as_ref()
-                .map(|v| v.expose_secret().to_string())
-                .unwrap_or_default()
-        } else {
-            std::iter::repeat_n(BULLET, n).collect()
-        };
-        let visible: String = shown.chars().skip((n + 1).saturating_sub(width)).collect();
-        let marker = if focused { "› " } else { "  " };
-        lines.push(Line::styled(format!("{marker}{label}"), t.title()));
-        let style = if focused { t.focus() } else { Style::new() };
-        lines.push(Line::from(vec![
-            Span::raw("  ["),
-            Span::styled(format!("{visible:<width$}"), style),
-            Span::raw("]"),
-        ]));
+        let (label, field, x) = secret_box(w, label, value.as_ref(), focused, t);
+        lines.push(label);
+        lines.push(field);
         if focused {
-            cursor = Some((3 + visible.chars().count() as u16, lines.len() as u16 - 1));
+            cursor = Some((x, lines.len() as u16 - 1));
         }
     }
     let focused = super::export::folder_focused(w);
