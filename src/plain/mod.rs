@@ -709,7 +709,7 @@ impl App {
             self.dispatch(Msg::Back);
             return Flow::Continue;
         };
-        let reports = render::reports(&self.w);
+        let reports = crate::tui::export::reports(&self.w);
         let outcome = bundle::check_outcome(platform, &reports);
         if !outcome.failed.is_empty() {
             let list = labels(&outcome.failed);

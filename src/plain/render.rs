@@ -391,11 +391,6 @@ fn export(w: &Wizard) -> String {
     s
 }
 
-/// Every check report the wizard holds, in check order (for the bundle), including the ones
-/// recorded in an opened bundle.
-pub fn reports(w: &Wizard) -> Vec<CheckReport> {
-    crate::tui::export::reports(w)
-}
 
 #[cfg(test)]
 mod tests {
