@@ -391,7 +391,6 @@ fn export(w: &Wizard) -> String {
     s
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
